@@ -136,7 +136,9 @@ pub enum ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReadError::TooLarge { limit } => write!(f, "body is larger than the limit of {limit} bytes"),
+            ReadError::TooLarge { limit } => {
+                write!(f, "body is larger than the limit of {limit} bytes")
+            }
             ReadError::Body(e) => write!(f, "failed to read the body: {e}"),
         }
     }
@@ -234,7 +236,9 @@ impl http_body::Body for Body {
     fn size_hint(&self) -> SizeHint {
         match &self.0 {
             Inner::Empty => SizeHint::with_exact(0),
-            Inner::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Inner::Full(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
             Inner::Incoming(incoming) => incoming.size_hint(),
             Inner::Boxed(boxed) => boxed.size_hint(),
         }
@@ -332,10 +336,16 @@ mod tests {
     #[tokio::test]
     async fn streamed_body_is_cut_at_the_limit() {
         let chunks = futures_util::stream::iter((0..10).map(|_| Ok::<_, BoxError>(vec![0u8; 100])));
-        let err = Body::from_stream(chunks).collect_limited(450).await.unwrap_err();
+        let err = Body::from_stream(chunks)
+            .collect_limited(450)
+            .await
+            .unwrap_err();
         assert!(matches!(err, ReadError::TooLarge { limit: 450 }));
         let chunks = futures_util::stream::iter((0..3).map(|i| Ok::<_, BoxError>(vec![i; 2])));
-        let out = Body::from_stream(chunks).collect_limited(450).await.unwrap();
+        let out = Body::from_stream(chunks)
+            .collect_limited(450)
+            .await
+            .unwrap();
         assert_eq!(&out[..], &[0, 0, 1, 1, 2, 2]);
     }
 

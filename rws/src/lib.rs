@@ -1,6 +1,73 @@
 //! rws: a declarative, macro-driven web framework on tokio and hyper.
+//!
+//! A handler is an `async fn` whose arguments are extractors and whose return value is a
+//! response; an [`App`] routes requests to handlers through rws's own radix-tree router and a
+//! middleware stack composed once, and is served as a hyper service.
+//!
+//! ```
+//! use rws::prelude::*;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Clone)]
+//! struct User { id: u64, name: String }
+//!
+//! async fn get_user(Path(id): Path<u64>) -> Result<Json<User>, Error> {
+//!     if id == 0 {
+//!         return Err(Error::not_found(format!("no user {id}")));
+//!     }
+//!     Ok(Json(User { id, name: "Ada".into() }))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = TestClient::new(App::new().get("/users/:id", get_user));
+//! let res = client.get("/users/7").send().await;
+//! assert_eq!(res.status(), StatusCode::OK);
+//! assert_eq!(client.get("/users/0").send().await.status(), StatusCode::NOT_FOUND);
+//! assert_eq!(client.get("/users/x").send().await.status(), StatusCode::BAD_REQUEST);
+//! # }
+//! ```
 
+pub mod app;
 pub mod body;
+mod connection;
+mod context;
+pub mod error;
+pub mod extract;
+pub mod handler;
+pub mod middleware;
+pub mod response;
 pub mod router;
+mod state;
+mod test_client;
 
-pub use body::Body;
+pub use app::{App, AppService, BuildError, RouteInfo};
+pub use body::{Body, BoxError};
+pub use connection::ConnectionInfo;
+pub use context::DEFAULT_BODY_LIMIT;
+pub use error::{Error, Problem};
+pub use extract::{Extension, Form, Json, Path, PathParams, Query, State};
+pub use response::{Html, IntoResponse, Redirect};
+pub use test_client::{TestClient, TestRequest, TestResponse};
+
+pub use http;
+
+/// An HTTP request with an rws [`Body`].
+pub type Request<B = Body> = http::Request<B>;
+/// An HTTP response with an rws [`Body`].
+pub type Response<B = Body> = http::Response<B>;
+
+/// What most handlers need, in one `use rws::prelude::*;`.
+pub mod prelude {
+    pub use crate::extract::{FromRequest, FromRequestParts};
+    pub use crate::middleware::{HandlerExt, Middleware, Next};
+    pub use crate::{
+        App, Body, ConnectionInfo, Error, Extension, Form, Html, IntoResponse, Json, Path,
+        PathParams, Query, Redirect, Request, Response, State, TestClient,
+    };
+    pub use bytes::Bytes;
+    pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+}
+
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

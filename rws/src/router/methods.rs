@@ -19,19 +19,21 @@ pub(crate) struct MethodRouter<E> {
 
 impl<E> MethodRouter<E> {
     fn get(&self, method: &Method) -> Option<&E> {
-        self.entries.iter().find(|(m, _)| m == method).map(|(_, e)| e)
+        self.entries
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, e)| e)
     }
 }
 
 /// What to do with a request.
 #[derive(Debug)]
 pub(crate) enum Resolution<'a, E> {
-    /// Call `endpoint`; `head` says the GET handler is standing in for HEAD.
+    /// Call `endpoint` (for HEAD, the GET endpoint when there is no HEAD route).
     Found {
         endpoint: &'a E,
         route: &'a MethodRouter<E>,
         ranges: Ranges,
-        head: bool,
     },
     /// The path exists, the method does not.
     MethodNotAllowed { allow: &'a HeaderValue },
@@ -83,28 +85,43 @@ fn allow_header(methods: &[&Method]) -> HeaderValue {
 }
 
 impl<E> RouteTable<E> {
-    /// Builds the table from `(pattern, method, endpoint)` triples already checked for duplicates.
+    /// Builds the table from patterns and their methods (already free of duplicate methods).
+    /// Patterns that cannot be inserted are skipped and returned, so that every conflict is
+    /// reported at once.
     pub(crate) fn build(
         routes: impl IntoIterator<Item = (String, Vec<(Method, E)>)>,
-    ) -> Result<Self, InsertError> {
+    ) -> (Self, Vec<InsertError>) {
         let mut router = Router::new();
+        let mut errors = Vec::new();
         for (pattern, entries) in routes {
-            let parsed = super::Pattern::parse(&pattern).map_err(InsertError::Pattern)?;
+            let names = match super::Pattern::parse(&pattern) {
+                Ok(parsed) => parsed.names,
+                Err(e) => {
+                    errors.push(InsertError::Pattern(e));
+                    continue;
+                }
+            };
             let methods: Vec<&Method> = entries.iter().map(|(m, _)| m).collect();
-            let allow = allow_header(&methods);
             let value = MethodRouter {
-                allow,
+                allow: allow_header(&methods),
                 entries,
                 pattern: pattern.as_str().into(),
-                names: parsed.names.into(),
+                names: names.into(),
             };
-            router.insert(&pattern, value)?;
+            if let Err(e) = router.insert(&pattern, value) {
+                errors.push(e);
+            }
         }
-        Ok(RouteTable { router })
+        (RouteTable { router }, errors)
     }
 
     /// Decides what `method path` gets; `query` is kept on a trailing-slash redirect.
-    pub(crate) fn resolve(&self, method: &Method, path: &str, query: Option<&str>) -> Resolution<'_, E> {
+    pub(crate) fn resolve(
+        &self,
+        method: &Method,
+        path: &str,
+        query: Option<&str>,
+    ) -> Resolution<'_, E> {
         let Some(m) = self.router.at(path) else {
             return self.trailing_slash(path, query);
         };
@@ -114,7 +131,6 @@ impl<E> RouteTable<E> {
                 endpoint,
                 route,
                 ranges: m.params.into_ranges(),
-                head: false,
             };
         }
         if *method == Method::HEAD {
@@ -123,14 +139,17 @@ impl<E> RouteTable<E> {
                     endpoint,
                     route,
                     ranges: m.params.into_ranges(),
-                    head: true,
                 };
             }
         }
         if *method == Method::OPTIONS {
-            return Resolution::Options { allow: &route.allow };
+            return Resolution::Options {
+                allow: &route.allow,
+            };
         }
-        Resolution::MethodNotAllowed { allow: &route.allow }
+        Resolution::MethodNotAllowed {
+            allow: &route.allow,
+        }
     }
 
     fn trailing_slash(&self, path: &str, query: Option<&str>) -> Resolution<'_, E> {
@@ -149,54 +168,66 @@ impl<E> RouteTable<E> {
         };
         Resolution::TrailingSlash { location }
     }
-
-    /// Every route: pattern, method and endpoint.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &Method, &E)> {
-        self.router
-            .iter()
-            .flat_map(|(pattern, mr)| mr.entries.iter().map(move |(m, e)| (pattern, m, e)))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn table(routes: &[(&str, &[Method])]) -> RouteTable<&'static str> {
-        RouteTable::build(routes.iter().map(|(p, ms)| {
+    /// Each endpoint is its method's name, to see which one a request gets.
+    fn table(routes: &[(&str, &[Method])]) -> RouteTable<String> {
+        let (table, errors) = RouteTable::build(routes.iter().map(|(p, ms)| {
             (
                 (*p).to_owned(),
-                ms.iter().map(|m| (m.clone(), "h")).collect::<Vec<_>>(),
+                ms.iter()
+                    .map(|m| (m.clone(), m.to_string()))
+                    .collect::<Vec<_>>(),
             )
-        }))
-        .unwrap()
+        }));
+        assert!(errors.is_empty(), "{errors:?}");
+        table
     }
 
     #[test]
     fn found_method_not_allowed_and_not_found() {
-        let t = table(&[("/users/:id", &[Method::GET, Method::DELETE]), ("/a", &[Method::POST])]);
+        let t = table(&[
+            ("/users/:id", &[Method::GET, Method::DELETE]),
+            ("/a", &[Method::POST]),
+        ]);
         assert!(matches!(
             t.resolve(&Method::GET, "/users/1", None),
-            Resolution::Found { head: false, .. }
+            Resolution::Found { endpoint, .. } if endpoint == "GET"
         ));
         match t.resolve(&Method::PUT, "/users/1", None) {
-            Resolution::MethodNotAllowed { allow } => assert_eq!(allow, "GET, HEAD, DELETE, OPTIONS"),
+            Resolution::MethodNotAllowed { allow } => {
+                assert_eq!(allow, "GET, HEAD, DELETE, OPTIONS")
+            }
             other => panic!("{other:?}"),
         }
         match t.resolve(&Method::GET, "/a", None) {
             Resolution::MethodNotAllowed { allow } => assert_eq!(allow, "POST, OPTIONS"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(t.resolve(&Method::GET, "/nope", None), Resolution::NotFound));
+        assert!(matches!(
+            t.resolve(&Method::GET, "/nope", None),
+            Resolution::NotFound
+        ));
     }
 
     #[test]
     fn head_falls_back_to_get_unless_a_head_route_exists() {
         let t = table(&[("/x", &[Method::GET]), ("/y", &[Method::GET, Method::HEAD])]);
-        assert!(matches!(t.resolve(&Method::HEAD, "/x", None), Resolution::Found { head: true, .. }));
-        assert!(matches!(t.resolve(&Method::HEAD, "/y", None), Resolution::Found { head: false, .. }));
+        assert!(
+            matches!(t.resolve(&Method::HEAD, "/x", None), Resolution::Found { endpoint, .. } if endpoint == "GET")
+        );
+        assert!(
+            matches!(t.resolve(&Method::HEAD, "/y", None), Resolution::Found { endpoint, .. } if endpoint == "HEAD")
+        );
         let t = table(&[("/z", &[Method::POST])]);
-        assert!(matches!(t.resolve(&Method::HEAD, "/z", None), Resolution::MethodNotAllowed { .. }));
+        assert!(matches!(
+            t.resolve(&Method::HEAD, "/z", None),
+            Resolution::MethodNotAllowed { .. }
+        ));
     }
 
     #[test]
@@ -206,7 +237,9 @@ mod tests {
             Resolution::Options { allow } => assert_eq!(allow, "GET, HEAD, OPTIONS"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(t.resolve(&Method::OPTIONS, "/y", None), Resolution::Found { .. }));
+        assert!(
+            matches!(t.resolve(&Method::OPTIONS, "/y", None), Resolution::Found { endpoint, .. } if endpoint == "OPTIONS")
+        );
     }
 
     #[test]
@@ -221,7 +254,11 @@ mod tests {
 
     #[test]
     fn trailing_slash_redirects_only_when_the_other_form_exists() {
-        let t = table(&[("/a", &[Method::GET]), ("/b/", &[Method::GET]), ("/c/:id", &[Method::GET])]);
+        let t = table(&[
+            ("/a", &[Method::GET]),
+            ("/b/", &[Method::GET]),
+            ("/c/:id", &[Method::GET]),
+        ]);
         match t.resolve(&Method::GET, "/a/", Some("x=1")) {
             Resolution::TrailingSlash { location } => assert_eq!(location, "/a?x=1"),
             other => panic!("{other:?}"),
@@ -234,7 +271,13 @@ mod tests {
             Resolution::TrailingSlash { location } => assert_eq!(location, "/c/7"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(t.resolve(&Method::GET, "/d/", None), Resolution::NotFound));
-        assert!(matches!(t.resolve(&Method::GET, "/", None), Resolution::NotFound));
+        assert!(matches!(
+            t.resolve(&Method::GET, "/d/", None),
+            Resolution::NotFound
+        ));
+        assert!(matches!(
+            t.resolve(&Method::GET, "/", None),
+            Resolution::NotFound
+        ));
     }
 }

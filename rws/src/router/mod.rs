@@ -30,11 +30,11 @@ mod tree;
 
 use std::fmt;
 
-pub(crate) use methods::{MethodRouter, Resolution, RouteTable};
+pub(crate) use methods::{Resolution, RouteTable};
 pub use params::{DecodeError, Params};
 pub(crate) use params::{Ranges, decode};
-pub use pattern::{PatternError, PatternErrorKind};
 pub(crate) use pattern::Pattern;
+pub use pattern::{PatternError, PatternErrorKind};
 
 /// A path router mapping patterns to values of type `T`.
 #[derive(Debug)]
@@ -107,7 +107,8 @@ impl<T> Router<T> {
     /// Every pattern and its value.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         let mut out = Vec::with_capacity(self.len);
-        self.root.for_each(&mut |leaf| out.push((&*leaf.pattern, &leaf.value)));
+        self.root
+            .for_each(&mut |leaf| out.push((&*leaf.pattern, &leaf.value)));
         out.into_iter()
     }
 }

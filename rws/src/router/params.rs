@@ -67,7 +67,11 @@ pub struct Params<'r, 'p> {
 
 impl<'r, 'p> Params<'r, 'p> {
     pub(crate) fn new(names: &'r [Box<str>], path: &'p str, ranges: Ranges) -> Self {
-        Params { names, path, ranges }
+        Params {
+            names,
+            path,
+            ranges,
+        }
     }
 
     /// The number of parameters.

@@ -122,7 +122,21 @@ fn is_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(
             c,
-            '-' | '.' | '_' | '~' | '!' | '$' | '&' | '\'' | '(' | ')' | '+' | ',' | ';' | '=' | '@' | '%'
+            '-' | '.'
+                | '_'
+                | '~'
+                | '!'
+                | '$'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '+'
+                | ','
+                | ';'
+                | '='
+                | '@'
+                | '%'
         )
 }
 
@@ -227,7 +241,10 @@ mod tests {
             ("/users", vec![s("/users")]),
             ("/users/", vec![s("/users/")]),
             ("/users/:id", vec![s("/users/"), p("id")]),
-            ("/users/:id/posts/:post", vec![s("/users/"), p("id"), s("/posts/"), p("post")]),
+            (
+                "/users/:id/posts/:post",
+                vec![s("/users/"), p("id"), s("/posts/"), p("post")],
+            ),
             ("/files/*path", vec![s("/files/"), w("path")]),
             ("/:a/:b", vec![s("/"), p("a"), s("/"), p("b")]),
             ("/a/:b/", vec![s("/a/"), p("b"), s("/")]),
@@ -243,16 +260,46 @@ mod tests {
         let cases = [
             ("users", "route pattern `users` must start with `/`"),
             ("", "route pattern `` must start with `/`"),
-            ("/a//b", "route pattern `/a//b` has an empty segment (`//`) at byte 3"),
-            ("/users/:", "route pattern `/users/:` has a parameter without a name at byte 7: write `:name` or `*name`"),
-            ("/users/:id.json", "route pattern `/users/:id.json`: segment `:id.json` mixes a literal and a parameter; a parameter must be a whole segment, like `/:id`"),
-            ("/v:id", "route pattern `/v:id`: segment `v:id` mixes a literal and a parameter; a parameter must be a whole segment, like `/:id`"),
-            ("/files/*path/x", "route pattern `/files/*path/x`: wildcard `*path` must be the last segment"),
-            ("/a/:id/b/:id", "route pattern `/a/:id/b/:id`: parameter name `id` is used twice"),
-            ("/a b", "route pattern `/a b`: character ' ' at byte 2 is not allowed in a URL path"),
-            ("/a?b", "route pattern `/a?b`: character '?' at byte 2 is not allowed in a URL path"),
-            ("/:na!me", "route pattern `/:na!me`: parameter `:na!me` may only use ASCII letters, digits and `_`"),
-            ("/é", "route pattern `/é`: character 'é' at byte 1 is not allowed in a URL path"),
+            (
+                "/a//b",
+                "route pattern `/a//b` has an empty segment (`//`) at byte 3",
+            ),
+            (
+                "/users/:",
+                "route pattern `/users/:` has a parameter without a name at byte 7: write `:name` or `*name`",
+            ),
+            (
+                "/users/:id.json",
+                "route pattern `/users/:id.json`: segment `:id.json` mixes a literal and a parameter; a parameter must be a whole segment, like `/:id`",
+            ),
+            (
+                "/v:id",
+                "route pattern `/v:id`: segment `v:id` mixes a literal and a parameter; a parameter must be a whole segment, like `/:id`",
+            ),
+            (
+                "/files/*path/x",
+                "route pattern `/files/*path/x`: wildcard `*path` must be the last segment",
+            ),
+            (
+                "/a/:id/b/:id",
+                "route pattern `/a/:id/b/:id`: parameter name `id` is used twice",
+            ),
+            (
+                "/a b",
+                "route pattern `/a b`: character ' ' at byte 2 is not allowed in a URL path",
+            ),
+            (
+                "/a?b",
+                "route pattern `/a?b`: character '?' at byte 2 is not allowed in a URL path",
+            ),
+            (
+                "/:na!me",
+                "route pattern `/:na!me`: parameter `:na!me` may only use ASCII letters, digits and `_`",
+            ),
+            (
+                "/é",
+                "route pattern `/é`: character 'é' at byte 1 is not allowed in a URL path",
+            ),
         ];
         for (pattern, message) in cases {
             assert_eq!(Pattern::parse(pattern).unwrap_err().to_string(), message);

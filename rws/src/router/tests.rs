@@ -7,7 +7,10 @@ use super::{InsertError, Router};
 /// Inserts `routes` in order, then checks each `(path, Some((pattern, params)))` expectation.
 struct MatchTest {
     routes: Vec<&'static str>,
-    cases: Vec<(&'static str, Option<(&'static str, Vec<(&'static str, &'static str)>)>)>,
+    cases: Vec<(
+        &'static str,
+        Option<(&'static str, Vec<(&'static str, &'static str)>)>,
+    )>,
 }
 
 impl MatchTest {
@@ -23,7 +26,9 @@ impl MatchTest {
                 router.insert(r, r).unwrap();
             }
             for (path, expected) in &self.cases {
-                let got = router.at(path).map(|m| (*m.value, m.params.iter().collect::<Vec<_>>()));
+                let got = router
+                    .at(path)
+                    .map(|m| (*m.value, m.params.iter().collect::<Vec<_>>()));
                 assert_eq!(got, expected.clone(), "path {path} (reversed: {reversed})");
             }
         }
@@ -37,7 +42,10 @@ fn static_beats_param_beats_wildcard() {
         cases: vec![
             ("/users/me", Some(("/users/me", vec![]))),
             ("/users/42", Some(("/users/:id", vec![("id", "42")]))),
-            ("/users/42/posts", Some(("/users/*rest", vec![("rest", "42/posts")]))),
+            (
+                "/users/42/posts",
+                Some(("/users/*rest", vec![("rest", "42/posts")])),
+            ),
             ("/users/", Some(("/*all", vec![("all", "users/")]))),
             ("/other", Some(("/*all", vec![("all", "other")]))),
             ("/", None),
@@ -51,10 +59,16 @@ fn backtracks_from_a_dead_static_branch_to_a_param() {
     MatchTest {
         routes: vec!["/users/new/edit", "/users/:id/posts", "/users/newest"],
         cases: vec![
-            ("/users/new/posts", Some(("/users/:id/posts", vec![("id", "new")]))),
+            (
+                "/users/new/posts",
+                Some(("/users/:id/posts", vec![("id", "new")])),
+            ),
             ("/users/new/edit", Some(("/users/new/edit", vec![]))),
             ("/users/newest", Some(("/users/newest", vec![]))),
-            ("/users/newer/posts", Some(("/users/:id/posts", vec![("id", "newer")]))),
+            (
+                "/users/newer/posts",
+                Some(("/users/:id/posts", vec![("id", "newer")])),
+            ),
             ("/users/new", None),
         ],
     }
@@ -70,9 +84,15 @@ fn params_match_one_non_empty_segment_and_wildcards_the_non_empty_rest() {
             ("/a/", None),
             ("/a", None),
             ("/a/1/", None),
-            ("/b/1/c/2", Some(("/b/:x/c/:y", vec![("x", "1"), ("y", "2")]))),
+            (
+                "/b/1/c/2",
+                Some(("/b/:x/c/:y", vec![("x", "1"), ("y", "2")])),
+            ),
             ("/b//c/2", None),
-            ("/files/a/b/c.txt", Some(("/files/*path", vec![("path", "a/b/c.txt")]))),
+            (
+                "/files/a/b/c.txt",
+                Some(("/files/*path", vec![("path", "a/b/c.txt")])),
+            ),
             ("/files/", None),
             ("/t/", Some(("/t/", vec![]))),
             ("/t", None),
@@ -84,9 +104,18 @@ fn params_match_one_non_empty_segment_and_wildcards_the_non_empty_rest() {
 #[test]
 fn conflicts_name_both_patterns() {
     let cases: &[(&[&str], &str)] = &[
-        (&["/users/:id", "/users/:name"], "route `/users/:name` conflicts with `/users/:id`: a parameter at the same position must have the same name, and two patterns may not match the same paths"),
-        (&["/users/:id/a", "/users/:name/b"], "route `/users/:name/b` conflicts with `/users/:id/a`: a parameter at the same position must have the same name, and two patterns may not match the same paths"),
-        (&["/f/*a", "/f/*b"], "route `/f/*b` conflicts with `/f/*a`: a parameter at the same position must have the same name, and two patterns may not match the same paths"),
+        (
+            &["/users/:id", "/users/:name"],
+            "route `/users/:name` conflicts with `/users/:id`: a parameter at the same position must have the same name, and two patterns may not match the same paths",
+        ),
+        (
+            &["/users/:id/a", "/users/:name/b"],
+            "route `/users/:name/b` conflicts with `/users/:id/a`: a parameter at the same position must have the same name, and two patterns may not match the same paths",
+        ),
+        (
+            &["/f/*a", "/f/*b"],
+            "route `/f/*b` conflicts with `/f/*a`: a parameter at the same position must have the same name, and two patterns may not match the same paths",
+        ),
         (&["/x", "/x"], "route `/x` is registered twice"),
         (&["/x/:id", "/x/:id"], "route `/x/:id` is registered twice"),
     ];
@@ -200,27 +229,34 @@ fn segment() -> impl Strategy<Value = &'static str> {
 }
 
 fn route() -> impl Strategy<Value = String> {
-    (prop::collection::vec((0..6u8, segment()), 1..5), any::<bool>()).prop_map(|(segs, slash)| {
-        let n = segs.len();
-        let mut out = String::new();
-        for (i, (kind, s)) in segs.into_iter().enumerate() {
-            out.push('/');
-            match kind {
-                0 => out.push_str(&format!(":p{i}")),
-                1 if i + 1 == n => out.push_str(&format!("*w{i}")),
-                _ => out.push_str(s),
+    (
+        prop::collection::vec((0..6u8, segment()), 1..5),
+        any::<bool>(),
+    )
+        .prop_map(|(segs, slash)| {
+            let n = segs.len();
+            let mut out = String::new();
+            for (i, (kind, s)) in segs.into_iter().enumerate() {
+                out.push('/');
+                match kind {
+                    0 => out.push_str(&format!(":p{i}")),
+                    1 if i + 1 == n => out.push_str(&format!("*w{i}")),
+                    _ => out.push_str(s),
+                }
             }
-        }
-        if slash && !out.contains('*') {
-            out.push('/');
-        }
-        out
-    })
+            if slash && !out.contains('*') {
+                out.push('/');
+            }
+            out
+        })
 }
 
 fn path() -> impl Strategy<Value = String> {
-    (prop::collection::vec(prop::sample::select(vec!["a", "b", "ab", "ba", "abc", "c", ""]), 1..6))
-        .prop_map(|segs| format!("/{}", segs.join("/")))
+    (prop::collection::vec(
+        prop::sample::select(vec!["a", "b", "ab", "ba", "abc", "c", ""]),
+        1..6,
+    ))
+    .prop_map(|segs| format!("/{}", segs.join("/")))
 }
 
 proptest! {

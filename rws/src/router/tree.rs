@@ -92,7 +92,12 @@ impl<T> Node<T> {
     }
 
     /// Inserts `bytes` below this node (whose own prefix is already consumed).
-    fn insert_static(&mut self, bytes: &[u8], rest: &[Piece], leaf: Leaf<T>) -> Result<(), InsertError> {
+    fn insert_static(
+        &mut self,
+        bytes: &[u8],
+        rest: &[Piece],
+        leaf: Leaf<T>,
+    ) -> Result<(), InsertError> {
         let Some(&first) = bytes.first() else {
             return self.insert(rest, leaf);
         };

@@ -1,0 +1,151 @@
+//! `App::build`: every check at once, then the compiled route table and middleware chain.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::Method;
+
+use super::dispatch::{RouteEndpoint, RouterEndpoint};
+use super::service::{AppService, Shared};
+use super::{App, RouteDef};
+use crate::context::DEFAULT_BODY_LIMIT;
+use crate::handler::Endpoint;
+use crate::middleware;
+use crate::router::{InsertError, Pattern, RouteTable};
+
+/// Everything wrong with an app, found when it was built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    problems: Vec<String>,
+}
+
+impl BuildError {
+    /// One line per problem.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "the app has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+fn describe(r: &RouteDef) -> String {
+    format!("`{} {}` ({})", r.method, r.pattern, r.location)
+}
+
+pub(super) fn build(app: App) -> Result<AppService, BuildError> {
+    let App {
+        routes,
+        middleware: wraps,
+        state,
+        fallback,
+        nested_fallbacks,
+        body_limit,
+        mut problems,
+    } = app;
+
+    // Group by pattern, keeping the order routes were added in.
+    let mut groups: Vec<(String, Vec<&RouteDef>)> = Vec::new();
+    for route in &routes {
+        if let Err(e) = Pattern::parse(&route.pattern) {
+            problems.push(format!("{e} (route {})", describe(route)));
+            continue;
+        }
+        match groups.iter_mut().find(|(p, _)| *p == route.pattern) {
+            Some((_, group)) => {
+                if let Some(first) = group.iter().find(|r| r.method == route.method) {
+                    problems.push(format!(
+                        "route {} is registered twice: first at {}",
+                        describe(route),
+                        first.location
+                    ));
+                    continue;
+                }
+                group.push(route);
+            }
+            None => groups.push((route.pattern.clone(), vec![route])),
+        }
+        for missing in route.requirements.missing(&state) {
+            problems.push(format!(
+                "route {} needs state `{missing}`, which the app lacks: add it with `App::state`",
+                describe(route)
+            ));
+        }
+    }
+    let fallbacks = fallback
+        .iter()
+        .chain(nested_fallbacks.iter().map(|(_, f)| f));
+    for f in fallbacks {
+        for missing in f.requirements.missing(&state) {
+            problems.push(format!(
+                "the fallback added at {} needs state `{missing}`, which the app lacks: add it with `App::state`",
+                f.location
+            ));
+        }
+    }
+
+    let entries = groups.iter().map(|(pattern, group)| {
+        let methods: Vec<(Method, RouteEndpoint)> = group
+            .iter()
+            .map(|r| {
+                let endpoint = RouteEndpoint {
+                    endpoint: r.endpoint.clone(),
+                    body_limit: r.body_limit,
+                };
+                (r.method.clone(), endpoint)
+            })
+            .collect();
+        (pattern.clone(), methods)
+    });
+    let (table, conflicts) = RouteTable::build(entries);
+    for conflict in conflicts {
+        if let InsertError::Conflict { pattern, with } = &conflict {
+            let at = |p: &str| {
+                routes
+                    .iter()
+                    .find(|r| r.pattern == p)
+                    .map_or_else(String::new, |r| r.location.to_string())
+            };
+            problems.push(format!(
+                "route `{pattern}` ({}) conflicts with `{with}` ({}): a parameter at the same position must have the same name, and two patterns may not match the same paths",
+                at(pattern),
+                at(with)
+            ));
+        } else {
+            problems.push(conflict.to_string());
+        }
+    }
+
+    if !problems.is_empty() {
+        return Err(BuildError { problems });
+    }
+
+    let router = RouterEndpoint {
+        table,
+        fallback: fallback.map(|f| f.endpoint),
+        nested_fallbacks: nested_fallbacks
+            .into_iter()
+            .map(|(prefix, f)| (prefix, f.endpoint))
+            .collect(),
+    };
+    let chain = middleware::compose(&wraps, Endpoint::new(router));
+    Ok(AppService::new(Shared {
+        chain,
+        state: Arc::new(state),
+        body_limit: body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+    }))
+}

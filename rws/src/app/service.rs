@@ -1,0 +1,158 @@
+//! `AppService`: the built app as a hyper and tower `Service`. The server and `TestClient` both
+//! call [`AppService::dispatch`]; there is one dispatch path.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
+use http::{Method, StatusCode};
+use http_body::Body as _;
+
+use crate::body::{Body, BoxError};
+use crate::connection::ConnectionInfo;
+use crate::context::RequestContext;
+use crate::handler::{BoxFuture, CatchPanic, Endpoint};
+use crate::state::StateMap;
+use crate::{Request, Response};
+
+pub(crate) struct Shared {
+    pub(crate) chain: Endpoint,
+    pub(crate) state: Arc<StateMap>,
+    pub(crate) body_limit: usize,
+}
+
+/// A built [`App`](crate::App): cheap to clone, callable as a `hyper` or `tower` `Service` for
+/// any request body type.
+#[derive(Clone)]
+pub struct AppService {
+    shared: Arc<Shared>,
+    connection: Option<Arc<ConnectionInfo>>,
+}
+
+impl fmt::Debug for AppService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppService")
+            .field("state", &self.shared.state)
+            .field("connection", &self.connection)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppService {
+    pub(crate) fn new(shared: Shared) -> Self {
+        AppService {
+            shared: Arc::new(shared),
+            connection: None,
+        }
+    }
+
+    /// A copy of the service that tells handlers which connection requests came on (the
+    /// `ConnectionInfo` extractor). A server calls this once per accepted connection.
+    #[must_use]
+    pub fn with_connection_info(&self, info: ConnectionInfo) -> Self {
+        AppService {
+            shared: Arc::clone(&self.shared),
+            connection: Some(Arc::new(info)),
+        }
+    }
+
+    /// Answers one request.
+    pub fn dispatch(&self, mut req: Request) -> ResponseFuture {
+        let head = req.method() == Method::HEAD;
+        req.extensions_mut().insert(RequestContext {
+            state: Arc::clone(&self.shared.state),
+            connection: self.connection.clone(),
+            body_limit: self.shared.body_limit,
+            route: None,
+        });
+        ResponseFuture {
+            inner: CatchPanic::new(self.shared.chain.call(req), None),
+            head,
+        }
+    }
+}
+
+impl<B> hyper::service::Service<http::Request<B>> for AppService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn call(&self, req: http::Request<B>) -> ResponseFuture {
+        self.dispatch(req.map(Body::new))
+    }
+}
+
+impl<B> tower_service::Service<http::Request<B>> for AppService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> ResponseFuture {
+        self.dispatch(req.map(Body::new))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response to one request; never fails (errors are responses).
+    pub struct ResponseFuture {
+        #[pin]
+        inner: CatchPanic<BoxFuture>,
+        head: bool,
+    }
+}
+
+impl fmt::Debug for ResponseFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut res = ready!(this.inner.poll(cx));
+        finish(&mut res, *this.head);
+        Poll::Ready(Ok(res))
+    }
+}
+
+/// Sets `Content-Length` whenever the body's size is known, and drops the body of a HEAD
+/// response (after measuring it, so HEAD announces what GET would send).
+fn finish(res: &mut Response, head: bool) {
+    let status = res.status();
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let headers = res.headers();
+    if !bodiless
+        && !headers.contains_key(CONTENT_LENGTH)
+        && !headers.contains_key(TRANSFER_ENCODING)
+    {
+        if let Some(len) = res.body().size_hint().exact() {
+            res.headers_mut()
+                .insert(CONTENT_LENGTH, HeaderValue::from(len));
+        }
+    }
+    if head || bodiless {
+        *res.body_mut() = Body::empty();
+    }
+}

@@ -1,0 +1,78 @@
+//! `ConnectionInfo`: what is known about the connection a request came on.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use http::Version;
+
+/// The connection a request arrived on: addresses, protocol version, TLS.
+///
+/// The server fills it from the real socket; [`TestClient`](crate::TestClient) uses
+/// `127.0.0.1` on both ends. As an extractor it never fails when the app is served by rws; a
+/// hand-rolled hyper server attaches it with
+/// [`AppService::with_connection_info`](crate::AppService::with_connection_info).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    peer: SocketAddr,
+    local: SocketAddr,
+    version: Version,
+    tls: bool,
+    server_name: Option<Arc<str>>,
+}
+
+impl ConnectionInfo {
+    /// A plain-text connection from `peer` to `local`.
+    pub fn new(peer: SocketAddr, local: SocketAddr) -> Self {
+        ConnectionInfo {
+            peer,
+            local,
+            version: Version::HTTP_11,
+            tls: false,
+            server_name: None,
+        }
+    }
+
+    /// Marks the connection as TLS, with the SNI name the client asked for.
+    pub fn with_tls(mut self, server_name: Option<&str>) -> Self {
+        self.tls = true;
+        self.server_name = server_name.map(Into::into);
+        self
+    }
+
+    /// Sets the HTTP version (the extractor fills it from the request).
+    pub fn with_version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The client's address (the seed's `peer_addr()`).
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The server's address the client connected to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The HTTP version of the request.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The TLS server name (SNI) the client asked for.
+    pub fn server_name(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+
+    /// The loopback connection the in-process test client pretends to be.
+    pub(crate) fn loopback() -> Self {
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        ConnectionInfo::new(SocketAddr::new(ip, 49152), SocketAddr::new(ip, 7878))
+    }
+}

@@ -1,0 +1,49 @@
+//! What rws attaches to each request: state, the matched route and its parameters, the
+//! connection, and the body limit. One extension, inserted once, read by the extractors.
+
+use std::sync::Arc;
+
+use http::request::Parts;
+use http::uri::PathAndQuery;
+
+use crate::connection::ConnectionInfo;
+use crate::router::Ranges;
+use crate::state::StateMap;
+
+/// The default request body limit: 2 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub(crate) struct RequestContext {
+    pub(crate) state: Arc<StateMap>,
+    pub(crate) connection: Option<Arc<ConnectionInfo>>,
+    pub(crate) body_limit: usize,
+    pub(crate) route: Option<MatchedRoute>,
+}
+
+/// The route a request matched, and where its parameters sit in the path.
+#[derive(Clone, Debug)]
+pub(crate) struct MatchedRoute {
+    pub(crate) pattern: Arc<str>,
+    pub(crate) names: Arc<[Box<str>]>,
+    // The path the ranges index, kept so that a middleware rewriting the URI cannot skew them.
+    pub(crate) path: PathAndQuery,
+    pub(crate) ranges: Ranges,
+}
+
+impl MatchedRoute {
+    /// Name and raw value of each parameter, in pattern order.
+    pub(crate) fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        let path = self.path.path();
+        (0..self.ranges.len()).filter_map(move |i| {
+            let (s, e) = self.ranges.get(i)?;
+            Some((&*self.names[i], path.get(s..e)?))
+        })
+    }
+}
+
+impl RequestContext {
+    pub(crate) fn of(parts: &Parts) -> Option<&RequestContext> {
+        parts.extensions.get::<RequestContext>()
+    }
+}

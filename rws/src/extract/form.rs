@@ -1,0 +1,109 @@
+//! `Form<T>`: an `application/x-www-form-urlencoded` body (or the query string of a GET).
+
+use std::fmt;
+
+use http::header::CONTENT_TYPE;
+use http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::FromRequest;
+use super::body::{BodyRejection, read_limited};
+use super::rejection::{Rejection, rejection};
+use crate::Request;
+
+/// A URL-encoded form deserialised into `T`; repeated keys fill a `Vec`.
+///
+/// For GET and HEAD the query string is read (an HTML form with `method="get"`); otherwise the
+/// body, which must be `application/x-www-form-urlencoded` (else 415). A form that does not fit
+/// `T` is a 422.
+///
+/// ```
+/// use rws::prelude::*;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Login { user: String, password: String }
+///
+/// async fn login(Form(login): Form<Login>) -> String { login.user }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Form<T>(pub T);
+
+impl<T> std::ops::Deref for Form<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
+    type Rejection = FormRejection;
+
+    async fn from_request(req: Request) -> Result<Self, FormRejection> {
+        if req.method() == Method::GET || req.method() == Method::HEAD {
+            let query = req.uri().query().unwrap_or_default();
+            return serde_html_form::from_str(query)
+                .map(Form)
+                .map_err(|e| FormRejection::Invalid(e.to_string()));
+        }
+        let urlencoded = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !urlencoded {
+            return Err(FormRejection::UnsupportedMediaType);
+        }
+        let bytes = read_limited(req).await.map_err(FormRejection::Body)?;
+        serde_html_form::from_bytes(&bytes)
+            .map(Form)
+            .map_err(|e| FormRejection::Invalid(e.to_string()))
+    }
+}
+
+/// Why `Form<T>` failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum FormRejection {
+    /// The body is not `application/x-www-form-urlencoded` (415).
+    UnsupportedMediaType,
+    /// The body could not be read (413 over the limit, 400 otherwise).
+    Body(BodyRejection),
+    /// The form does not fit the expected type (422).
+    Invalid(String),
+}
+
+impl fmt::Display for FormRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormRejection::UnsupportedMediaType => f.write_str(
+                "expected a request with `Content-Type: application/x-www-form-urlencoded`",
+            ),
+            FormRejection::Body(e) => e.fmt(f),
+            FormRejection::Invalid(e) => write!(f, "invalid form: {e}"),
+        }
+    }
+}
+
+impl Rejection for FormRejection {
+    fn status(&self) -> StatusCode {
+        match self {
+            FormRejection::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            FormRejection::Body(e) => e.status(),
+            FormRejection::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    fn decorate(&self, error: crate::Error) -> crate::Error {
+        match self {
+            FormRejection::Body(e) => e.decorate(error),
+            _ => error,
+        }
+    }
+}
+
+rejection!(FormRejection);

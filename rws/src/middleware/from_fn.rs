@@ -1,0 +1,50 @@
+//! `from_fn`: a middleware from an async closure.
+
+use std::fmt;
+use std::future::Future;
+
+use super::{Middleware, Next};
+use crate::response::IntoResponse;
+use crate::{Request, Response};
+
+/// Makes a middleware of `f(req, next)`.
+///
+/// ```
+/// use rws::prelude::*;
+/// use rws::middleware::{from_fn, Next};
+///
+/// let deny_all = from_fn(|_req: Request, _next: Next| async { StatusCode::FORBIDDEN });
+/// # let _ = App::new().wrap(deny_all);
+/// ```
+pub fn from_fn<F, Fut, R>(f: F) -> FromFn<F>
+where
+    F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send,
+    R: IntoResponse,
+{
+    FromFn { f }
+}
+
+/// The middleware [`from_fn`] returns.
+#[derive(Clone, Copy)]
+pub struct FromFn<F> {
+    f: F,
+}
+
+impl<F> fmt::Debug for FromFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FromFn").finish_non_exhaustive()
+    }
+}
+
+impl<F, Fut, R> Middleware for FromFn<F>
+where
+    F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send,
+    R: IntoResponse,
+{
+    fn handle(&self, req: Request, next: Next) -> impl Future<Output = Response> + Send {
+        let fut = (self.f)(req, next);
+        async move { fut.await.into_response() }
+    }
+}

@@ -1,0 +1,96 @@
+//! Middleware: code that runs around handlers.
+//!
+//! A middleware gets the request and a [`Next`] to call the rest of the chain with, and may
+//! short-circuit by answering without calling it. `App::wrap` adds one to every route (the first
+//! added runs first on the way in and last on the way out); [`HandlerExt::with`] adds one to a
+//! single route; a nested app's middleware applies to its routes only. Chains are composed once
+//! when the app is built.
+//!
+//! ```
+//! use rws::prelude::*;
+//! use rws::middleware::{self, Next};
+//!
+//! let app = App::new()
+//!     .get("/", || async { "hi" })
+//!     .wrap(middleware::from_fn(|req: Request, next: Next| async move {
+//!         let mut res = next.run(req).await;
+//!         res.headers_mut().insert("x-powered-by", http::HeaderValue::from_static("rws"));
+//!         res
+//!     }));
+//! # let _ = app;
+//! ```
+
+mod from_fn;
+mod layered;
+mod next;
+mod tower;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use from_fn::{FromFn, from_fn};
+pub use layered::{HandlerExt, Layered};
+pub use next::Next;
+pub use tower::TowerLayer;
+
+use crate::handler::{BoxFuture, Endpoint, Erased};
+use crate::{Request, Response};
+
+/// Code that runs around a handler.
+///
+/// ```
+/// use rws::prelude::*;
+/// use rws::middleware::{Middleware, Next};
+///
+/// struct RequireKey(&'static str);
+///
+/// impl Middleware for RequireKey {
+///     async fn handle(&self, req: Request, next: Next) -> Response {
+///         match req.headers().get("x-api-key") {
+///             Some(key) if key == self.0 => next.run(req).await,
+///             _ => rws::Error::unauthorized("missing or wrong X-Api-Key").into_response(),
+///         }
+///     }
+/// }
+/// ```
+pub trait Middleware: Send + Sync + 'static {
+    /// Handles `req`, calling `next.run(req)` to continue the chain.
+    fn handle(&self, req: Request, next: Next) -> impl Future<Output = Response> + Send;
+}
+
+/// Builds a middleware's link of the chain in front of `next`; what `App` stores.
+pub(crate) trait Wrap: Send + Sync + 'static {
+    fn wrap(&self, next: Endpoint) -> Endpoint;
+}
+
+pub(crate) type SharedWrap = Arc<dyn Wrap>;
+
+/// Composes `wraps` around `endpoint`, the first one outermost.
+pub(crate) fn compose(wraps: &[SharedWrap], endpoint: Endpoint) -> Endpoint {
+    wraps.iter().rev().fold(endpoint, |next, w| w.wrap(next))
+}
+
+/// A [`Middleware`] as a link factory.
+pub(crate) struct MiddlewareWrap<M>(pub(crate) Arc<M>);
+
+impl<M: Middleware> Wrap for MiddlewareWrap<M> {
+    fn wrap(&self, next: Endpoint) -> Endpoint {
+        Endpoint::new(MiddlewareEndpoint {
+            middleware: Arc::clone(&self.0),
+            next,
+        })
+    }
+}
+
+struct MiddlewareEndpoint<M> {
+    middleware: Arc<M>,
+    next: Endpoint,
+}
+
+impl<M: Middleware> Erased for MiddlewareEndpoint<M> {
+    fn call(&self, req: Request) -> BoxFuture {
+        let middleware = Arc::clone(&self.middleware);
+        let next = Next::new(self.next.clone());
+        Box::pin(async move { middleware.handle(req, next).await })
+    }
+}
