@@ -65,7 +65,7 @@ pub mod prelude {
         PathParams, Query, Redirect, Request, Response, State, TestClient,
     };
     pub use bytes::Bytes;
-    pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+    pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
 }
 
 #[cfg(doctest)]

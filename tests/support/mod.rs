@@ -1,0 +1,17 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use rws::TestResponse;
+use serde_json::Value;
+
+/// Asserts a problem-details response: status, content type, and the body's `status`.
+/// Returns the body for further checks.
+pub async fn problem(res: TestResponse, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+    let body: Value = res.json().await;
+    assert_eq!(body["status"], status, "problem status member: {body}");
+    assert!(body["title"].is_string(), "problem title: {body}");
+    assert!(body["type"].is_string(), "problem type: {body}");
+    body
+}
