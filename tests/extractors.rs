@@ -5,7 +5,7 @@ mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rws::extract::{BodyRejection, JsonRejection};
+use rws::extract::JsonRejection;
 use rws::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
@@ -201,6 +201,7 @@ async fn json_rejections_415_400_422_413() {
 
 #[tokio::test]
 async fn body_limit_stops_reading_a_stream_without_buffering_it_whole() {
+    use futures_util::StreamExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let produced = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&produced);
@@ -209,7 +210,6 @@ async fn body_limit_stops_reading_a_stream_without_buffering_it_whole() {
         counter.fetch_add(1, Ordering::SeqCst);
         Ok::<_, std::io::Error>(Bytes::from(vec![b'a'; 64 * 1024]))
     });
-    use futures_util::StreamExt;
     let app = App::new().post("/upload", |b: Bytes| async move { b.len().to_string() });
     let client = TestClient::new(app);
     let res = client
@@ -271,11 +271,7 @@ async fn bytes_string_and_body() {
         .post("/string", |s: String| async move { s.to_uppercase() })
         .post("/raw", |body: Body| async move {
             use http_body_util::BodyExt;
-            let n = body
-                .collect()
-                .await
-                .map(|c| c.to_bytes().len())
-                .unwrap_or(0);
+            let n = body.collect().await.map_or(0, |c| c.to_bytes().len());
             n.to_string()
         });
     let client = TestClient::new(app);
@@ -419,7 +415,6 @@ async fn option_and_result_extractors_turn_rejections_into_values() {
         client.post("/optbody").body("7").send().await.text().await,
         "None"
     );
-    let _unused: Option<BodyRejection> = None;
 }
 
 /// The seed's handler shape: the whole request first, then params, connection and state.

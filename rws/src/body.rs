@@ -57,9 +57,8 @@ impl Body {
             Ok(incoming) => return Body(Inner::Incoming(incoming)),
             Err(body) => body,
         };
-        let body = match try_downcast::<http_body_util::Empty<Bytes>, B>(body) {
-            Ok(_) => return Body::empty(),
-            Err(body) => body,
+        let Err(body) = try_downcast::<http_body_util::Empty<Bytes>, B>(body) else {
+            return Body::empty();
         };
         Body(Inner::Boxed(body.map_err(Into::into).boxed_unsync()))
     }
@@ -294,10 +293,10 @@ impl Stream for BodyDataStream {
         loop {
             match Pin::new(&mut self.body).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
-                    if let Ok(mut data) = frame.into_data() {
-                        if data.has_remaining() {
-                            return Poll::Ready(Some(Ok(data.copy_to_bytes(data.remaining()))));
-                        }
+                    if let Ok(mut data) = frame.into_data()
+                        && data.has_remaining()
+                    {
+                        return Poll::Ready(Some(Ok(data.copy_to_bytes(data.remaining()))));
                     }
                 }
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),

@@ -289,6 +289,7 @@ impl IntoResponse for Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
     use http_body_util::BodyExt;

@@ -52,11 +52,11 @@ impl TestClient {
     ///
     /// If the app does not build; the message lists every problem.
     pub fn new(app: App) -> Self {
-        TestClient::from_service(app.into_service())
+        TestClient::from_service(&app.into_service())
     }
 
     /// Wraps an already built service.
-    pub fn from_service(service: AppService) -> Self {
+    pub fn from_service(service: &AppService) -> Self {
         TestClient {
             service: service.with_connection_info(ConnectionInfo::loopback()),
         }

@@ -146,11 +146,10 @@ fn finish(res: &mut Response, head: bool) {
     if !bodiless
         && !headers.contains_key(CONTENT_LENGTH)
         && !headers.contains_key(TRANSFER_ENCODING)
+        && let Some(len) = res.body().size_hint().exact()
     {
-        if let Some(len) = res.body().size_hint().exact() {
-            res.headers_mut()
-                .insert(CONTENT_LENGTH, HeaderValue::from(len));
-        }
+        res.headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(len));
     }
     if head || bodiless {
         *res.body_mut() = Body::empty();

@@ -106,7 +106,7 @@ impl<T: DeserializeOwned> Json<T> {
     }
 }
 
-/// serde_json appends " at line L column C"; rws reports those as separate members.
+/// `serde_json` appends " at line L column C"; rws reports those as separate members.
 fn strip_position(e: &serde_json::Error) -> String {
     let s = e.to_string();
     match s.rfind(" at line ") {
@@ -125,7 +125,7 @@ pub enum JsonRejection {
     Body(BodyRejection),
     /// The body is not valid JSON (400).
     Syntax {
-        /// What serde_json says.
+        /// What `serde_json` says.
         message: String,
         /// 1-based line of the error.
         line: usize,

@@ -19,6 +19,8 @@ where
     Fut: Future<Output = Res> + Send,
     Res: IntoResponse,
 {
+    // `async fn` would make the future capture the `Fut` and `Res` types, which are not 'static.
+    #[allow(clippy::manual_async_fn)]
     fn call(self, _req: Request) -> impl Future<Output = Response> + Send + 'static {
         async move { self().await.into_response() }
     }

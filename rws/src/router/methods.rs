@@ -133,14 +133,14 @@ impl<E> RouteTable<E> {
                 ranges: m.params.into_ranges(),
             };
         }
-        if *method == Method::HEAD {
-            if let Some(endpoint) = route.get(&Method::GET) {
-                return Resolution::Found {
-                    endpoint,
-                    route,
-                    ranges: m.params.into_ranges(),
-                };
-            }
+        if *method == Method::HEAD
+            && let Some(endpoint) = route.get(&Method::GET)
+        {
+            return Resolution::Found {
+                endpoint,
+                route,
+                ranges: m.params.into_ranges(),
+            };
         }
         if *method == Method::OPTIONS {
             return Resolution::Options {
@@ -171,6 +171,7 @@ impl<E> RouteTable<E> {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
 
@@ -200,7 +201,7 @@ mod tests {
         ));
         match t.resolve(&Method::PUT, "/users/1", None) {
             Resolution::MethodNotAllowed { allow } => {
-                assert_eq!(allow, "GET, HEAD, DELETE, OPTIONS")
+                assert_eq!(allow, "GET, HEAD, DELETE, OPTIONS");
             }
             other => panic!("{other:?}"),
         }

@@ -1,4 +1,7 @@
 //! Router rules, table-driven, and a property test against a naive linear matcher.
+#![allow(clippy::type_complexity)]
+
+use std::fmt::Write as _;
 
 use proptest::prelude::*;
 
@@ -239,8 +242,8 @@ fn route() -> impl Strategy<Value = String> {
             for (i, (kind, s)) in segs.into_iter().enumerate() {
                 out.push('/');
                 match kind {
-                    0 => out.push_str(&format!(":p{i}")),
-                    1 if i + 1 == n => out.push_str(&format!("*w{i}")),
+                    0 => write!(out, ":p{i}").unwrap(),
+                    1 if i + 1 == n => write!(out, "*w{i}").unwrap(),
                     _ => out.push_str(s),
                 }
             }

@@ -144,13 +144,11 @@ impl<T> Node<T> {
         let Some(&first) = path.first() else {
             return self.leaf.as_ref();
         };
-        if let Some(i) = self.indices.iter().position(|&b| b == first) {
-            let child = &self.children[i];
-            if let Some(rest) = path.strip_prefix(&*child.prefix) {
-                if let Some(leaf) = child.at(rest, total, ranges) {
-                    return Some(leaf);
-                }
-            }
+        if let Some(i) = self.indices.iter().position(|&b| b == first)
+            && let Some(rest) = path.strip_prefix(&*self.children[i].prefix)
+            && let Some(leaf) = self.children[i].at(rest, total, ranges)
+        {
+            return Some(leaf);
         }
         if let Some(param) = &self.param {
             let end = path.iter().position(|&b| b == b'/').unwrap_or(path.len());
