@@ -140,33 +140,60 @@ impl<T> Node<T> {
 
     /// Finds the leaf for `path` (the part left after this node's prefix); `total` is the whole
     /// path's length, so that parameter ranges index the whole path.
-    pub(crate) fn at(&self, path: &[u8], total: usize, ranges: &mut Ranges) -> Option<&Leaf<T>> {
-        let Some(&first) = path.first() else {
-            return self.leaf.as_ref();
-        };
-        if let Some(i) = self.indices.iter().position(|&b| b == first)
-            && let Some(rest) = path.strip_prefix(&*self.children[i].prefix)
-            && let Some(leaf) = self.children[i].at(rest, total, ranges)
-        {
-            return Some(leaf);
-        }
-        if let Some(param) = &self.param {
-            let end = path.iter().position(|&b| b == b'/').unwrap_or(path.len());
-            if end > 0 {
-                let start = total - path.len();
+    ///
+    /// Descends in a loop while a node offers a single way on, and recurses only where another
+    /// branch may have to be tried after this one fails (the backtracking points).
+    pub(crate) fn at(
+        &self,
+        mut path: &[u8],
+        total: usize,
+        ranges: &mut Ranges,
+    ) -> Option<&Leaf<T>> {
+        let mut node = self;
+        loop {
+            let Some(&first) = path.first() else {
+                return node.leaf.as_ref();
+            };
+            let alternatives = node.param.is_some() || node.wildcard.is_some();
+            if let Some(i) = node.indices.iter().position(|&b| b == first)
+                && let Some(rest) = strip_prefix(path, &node.children[i].prefix)
+            {
+                let child = &node.children[i];
+                if !alternatives {
+                    node = child;
+                    path = rest;
+                    continue;
+                }
                 let mark = ranges.len();
-                ranges.push(start, start + end);
-                if let Some(leaf) = param.node.at(&path[end..], total, ranges) {
+                if let Some(leaf) = child.at(rest, total, ranges) {
                     return Some(leaf);
                 }
                 ranges.truncate(mark);
             }
+            if let Some(param) = &node.param {
+                let end = path.iter().position(|&b| b == b'/').unwrap_or(path.len());
+                if end > 0 {
+                    let start = total - path.len();
+                    if node.wildcard.is_none() {
+                        ranges.push(start, start + end);
+                        node = &param.node;
+                        path = &path[end..];
+                        continue;
+                    }
+                    let mark = ranges.len();
+                    ranges.push(start, start + end);
+                    if let Some(leaf) = param.node.at(&path[end..], total, ranges) {
+                        return Some(leaf);
+                    }
+                    ranges.truncate(mark);
+                }
+            }
+            if let Some(wildcard) = &node.wildcard {
+                ranges.push(total - path.len(), total);
+                return Some(&wildcard.leaf);
+            }
+            return None;
         }
-        if let Some(wildcard) = &self.wildcard {
-            ranges.push(total - path.len(), total);
-            return Some(&wildcard.leaf);
-        }
-        None
     }
 
     /// Visits every leaf (for listing routes).
@@ -185,4 +212,15 @@ impl<T> Node<T> {
             f(&wildcard.leaf);
         }
     }
+}
+
+/// `path.strip_prefix(prefix)`, comparing byte by byte: route prefixes are short, and a loop
+/// beats a call to `memcmp` for them.
+#[inline]
+fn strip_prefix<'p>(path: &'p [u8], prefix: &[u8]) -> Option<&'p [u8]> {
+    if path.len() < prefix.len() {
+        return None;
+    }
+    let (head, rest) = path.split_at(prefix.len());
+    head.iter().zip(prefix).all(|(a, b)| a == b).then_some(rest)
 }

@@ -1,0 +1,3 @@
+//! Shared inputs of the rws benchmarks.
+
+pub mod github;
