@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group(*name);
         g.bench_function("rws", |b| b.iter(|| black_box(ours.at(black_box(path)))));
         g.bench_function("matchit", |b| {
-            b.iter(|| black_box(theirs.at(black_box(path))))
+            b.iter(|| black_box(theirs.at(black_box(path))));
         });
         g.finish();
     }
