@@ -499,3 +499,31 @@ async fn sixteen_extractors() {
     let client = TestClient::new(App::new().post("/", many));
     assert_eq!(client.post("/").body("16").send().await.text().await, "16");
 }
+
+#[tokio::test]
+async fn extractors_outside_an_app_are_a_500_not_a_panic() {
+    use rws::extract::FromRequestParts;
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    let rejection = Path::<u32>::from_request_parts(&mut parts)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        rws::Error::from(rejection).status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    let rejection = State::<Config>::from_request_parts(&mut parts)
+        .await
+        .unwrap_err();
+    let err = rws::Error::from(rejection);
+    assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        err.problem().detail(),
+        Some("no state of type `extractors::Config`: add it with `App::state`")
+    );
+    assert!(
+        ConnectionInfo::from_request_parts(&mut parts)
+            .await
+            .is_err()
+    );
+    assert!(PathParams::from_request_parts(&mut parts).await.is_err());
+}
