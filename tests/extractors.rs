@@ -317,7 +317,7 @@ async fn head_extractors() {
     assert_eq!(res.text().await, "GET /h?q=1 HTTP/1.1 yes");
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 struct Config {
     name: &'static str,
 }
