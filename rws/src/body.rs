@@ -3,6 +3,8 @@
 use std::any::Any;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -33,6 +35,9 @@ enum Inner {
     // `None` once the single frame has been yielded.
     Full(Option<Bytes>),
     Incoming(hyper::body::Incoming),
+    // An incoming body that tells the server when it has been read to the end (so that a request
+    // timeout can tell a slow client, 408, from a slow handler, 503).
+    Tracked(hyper::body::Incoming, Arc<AtomicBool>),
     Boxed(UnsyncBoxBody<Bytes, BoxError>),
 }
 
@@ -79,6 +84,14 @@ impl Body {
         E: Into<BoxError>,
     {
         Body(Inner::Boxed(UnsyncBoxBody::new(StreamBody { stream })))
+    }
+
+    /// Wraps `incoming`, setting `done` once it has been read to the end.
+    pub(crate) fn tracked(incoming: hyper::body::Incoming, done: Arc<AtomicBool>) -> Self {
+        if incoming.is_end_stream() {
+            done.store(true, Ordering::Relaxed);
+        }
+        Body(Inner::Tracked(incoming, done))
     }
 
     /// Reads the whole body into memory, refusing to read past `limit` bytes.
@@ -154,7 +167,7 @@ impl fmt::Debug for Body {
         let kind = match &self.0 {
             Inner::Empty => "Empty",
             Inner::Full(_) => "Full",
-            Inner::Incoming(_) => "Incoming",
+            Inner::Incoming(_) | Inner::Tracked(..) => "Incoming",
             Inner::Boxed(_) => "Boxed",
         };
         f.debug_tuple("Body").field(&kind).finish()
@@ -219,6 +232,13 @@ impl http_body::Body for Body {
             Inner::Empty => Poll::Ready(None),
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Inner::Incoming(incoming) => Pin::new(incoming).poll_frame(cx).map_err(Into::into),
+            Inner::Tracked(incoming, done) => {
+                let polled = Pin::new(&mut *incoming).poll_frame(cx);
+                if matches!(polled, Poll::Ready(None | Some(Err(_)))) || incoming.is_end_stream() {
+                    done.store(true, Ordering::Relaxed);
+                }
+                polled.map_err(Into::into)
+            }
             Inner::Boxed(boxed) => Pin::new(boxed).poll_frame(cx),
         }
     }
@@ -227,7 +247,7 @@ impl http_body::Body for Body {
         match &self.0 {
             Inner::Empty => true,
             Inner::Full(bytes) => bytes.is_none(),
-            Inner::Incoming(incoming) => incoming.is_end_stream(),
+            Inner::Incoming(incoming) | Inner::Tracked(incoming, _) => incoming.is_end_stream(),
             Inner::Boxed(boxed) => boxed.is_end_stream(),
         }
     }
@@ -238,7 +258,7 @@ impl http_body::Body for Body {
             Inner::Full(bytes) => {
                 SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
             }
-            Inner::Incoming(incoming) => incoming.size_hint(),
+            Inner::Incoming(incoming) | Inner::Tracked(incoming, _) => incoming.size_hint(),
             Inner::Boxed(boxed) => boxed.size_hint(),
         }
     }

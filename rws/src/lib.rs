@@ -37,6 +37,7 @@ pub mod handler;
 pub mod middleware;
 pub mod response;
 pub mod router;
+pub mod server;
 mod state;
 mod test_client;
 
@@ -47,6 +48,7 @@ pub use context::DEFAULT_BODY_LIMIT;
 pub use error::{Error, Problem};
 pub use extract::{Extension, Form, Json, Path, PathParams, Query, State};
 pub use response::{Html, IntoResponse, Redirect};
+pub use server::{ServeError, serve};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 pub use http;

@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod server;
+
 use rws::TestResponse;
 use serde_json::Value;
 

@@ -1,0 +1,318 @@
+//! The server engine: HTTP/1.1 and HTTP/2 (h2c) on one port, through hyper-util, with limits,
+//! timeouts and graceful shutdown.
+//!
+//! ```no_run
+//! use rws::prelude::*;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), rws::ServeError> {
+//!     App::new().get("/", || async { "hello" }).serve("127.0.0.1:7878").await
+//! }
+//! ```
+
+mod conn;
+mod limits;
+mod listener;
+mod service;
+mod shutdown;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::TokioExecutor;
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+pub use limits::Limits;
+pub use listener::Listener;
+pub use shutdown::Readiness;
+
+use crate::app::{App, BuildError};
+
+/// Serves `app` on a bound listener with the default limits, until SIGINT or SIGTERM.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), rws::ServeError> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// rws::serve(listener, rws::App::new()).await
+/// # }
+/// ```
+pub async fn serve<L: Listener>(listener: L, app: App) -> Result<(), ServeError> {
+    Server::new(app).serve(listener).await
+}
+
+/// A server for one [`App`], with its limits and shutdown behaviour.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use rws::prelude::*;
+/// use rws::server::Server;
+///
+/// # async fn run() -> Result<(), rws::ServeError> {
+/// let app = App::new().get("/", || async { "hi" });
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// Server::new(app)
+///     .request_timeout(Some(Duration::from_secs(10)))
+///     .max_connections(1_000)
+///     .grace_period(Duration::from_secs(5))
+///     .with_graceful_shutdown(async { /* a shutdown trigger of your own */ })
+///     .serve(listener)
+///     .await
+/// # }
+/// ```
+pub struct Server {
+    app: App,
+    limits: Limits,
+    signals: bool,
+    shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    readiness: Readiness,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("app", &self.app)
+            .field("limits", &self.limits)
+            .field("signals", &self.signals)
+            .finish_non_exhaustive()
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty,)*) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.limits.$name = value;
+            self
+        }
+    )*};
+}
+
+impl Server {
+    /// A server for `app` with the default [`Limits`], stopping on SIGINT or SIGTERM.
+    pub fn new(app: App) -> Self {
+        Server {
+            app,
+            limits: Limits::default(),
+            signals: true,
+            shutdown: None,
+            readiness: Readiness::new(),
+        }
+    }
+
+    /// Replaces every limit at once.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    setters! {
+        /// How long a client may take to send a request's headers, from its first byte.
+        header_read_timeout: Duration,
+        /// How long an idle keep-alive connection stays open.
+        keep_alive_timeout: Duration,
+        /// How long a request may take until its response starts (`None`: no limit). A slow
+        /// handler gets 503; a client still sending its body gets 408.
+        request_timeout: Option<Duration>,
+        /// The largest request head, in bytes (431 past it; at least 8 KiB).
+        max_header_size: usize,
+        /// The most headers a request may have (431 past it).
+        max_headers: usize,
+        /// The most connections served at once; more wait in the listen backlog.
+        max_connections: usize,
+        /// The most concurrent HTTP/2 streams per connection.
+        http2_max_concurrent_streams: u32,
+        /// How many client-reset HTTP/2 streams may await acceptance before the connection is
+        /// closed: hyper's protection against the rapid-reset attack.
+        http2_max_pending_accept_reset_streams: usize,
+        /// How long shutdown waits for in-flight requests before dropping them.
+        grace_period: Duration,
+    }
+
+    /// Also shuts down when `signal` completes.
+    #[must_use]
+    pub fn with_graceful_shutdown(
+        mut self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
+        self.shutdown = Some(Box::pin(signal));
+        self
+    }
+
+    /// Whether SIGINT and SIGTERM start a graceful shutdown (default `true`).
+    #[must_use]
+    pub fn handle_signals(mut self, enabled: bool) -> Self {
+        self.signals = enabled;
+        self
+    }
+
+    /// Reports readiness through `readiness` (put a clone in the app's state to serve it).
+    #[must_use]
+    pub fn readiness(mut self, readiness: Readiness) -> Self {
+        self.readiness = readiness;
+        self
+    }
+
+    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
+        let limits = &self.limits;
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            // hyper refuses buffers under 8 KiB; a larger head is answered with 431.
+            .max_buf_size(limits.max_header_size.max(8 * 1024))
+            .max_headers(limits.max_headers);
+        builder
+            .http2()
+            .max_header_list_size(u32::try_from(limits.max_header_size).unwrap_or(u32::MAX))
+            .max_concurrent_streams(limits.http2_max_concurrent_streams)
+            .max_pending_accept_reset_streams(limits.http2_max_pending_accept_reset_streams);
+        builder
+    }
+
+    /// Serves on `listener` until shutdown: stops accepting, lets in-flight requests finish
+    /// (HTTP/2 connections get GOAWAY, idle ones close), and drops what is left after the grace
+    /// period. Refuses to start if the app does not build.
+    pub async fn serve<L: Listener>(self, mut listener: L) -> Result<(), ServeError> {
+        let builder = Arc::new(self.connection_builder());
+        let Server {
+            app,
+            limits,
+            signals,
+            shutdown,
+            readiness,
+        } = self;
+        let service = app.build().map_err(ServeError::Build)?;
+        let limits = Arc::new(limits);
+        let local = listener.local_addr()?;
+        tracing::info!(address = %local, "rws listening");
+
+        let mut stop = std::pin::pin!(shutdown::triggered(shutdown, signals));
+        let (drain_tx, drain_rx) = watch::channel(false);
+        let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+        let mut connections = JoinSet::new();
+        readiness.set(true);
+
+        loop {
+            let permit = tokio::select! {
+                biased;
+                () = &mut stop => break,
+                permit = Arc::clone(&permits).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let accepted = tokio::select! {
+                biased;
+                () = &mut stop => break,
+                // Reap finished connections so the set does not grow with every one ever served.
+                Some(joined) = connections.join_next(), if !connections.is_empty() => {
+                    if let Err(e) = joined
+                        && e.is_panic()
+                    {
+                        tracing::error!("a connection task panicked");
+                    }
+                    continue;
+                }
+                accepted = listener.accept() => accepted,
+            };
+            let (io, info) = match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let span = tracing::debug_span!("connection", peer = %info.peer_addr());
+            let state = Arc::new(conn::ConnState::new());
+            let conn_service = service::ConnService {
+                app: service.with_connection_info(info),
+                state: Arc::clone(&state),
+                request_timeout: limits.request_timeout,
+            };
+            let (builder, limits, drain) =
+                (Arc::clone(&builder), Arc::clone(&limits), drain_rx.clone());
+            connections.spawn(
+                async move {
+                    conn::serve(io, conn_service, state, &builder, &limits, drain).await;
+                    drop(permit);
+                }
+                .instrument(span),
+            );
+        }
+
+        readiness.set(false);
+        drop(listener);
+        tracing::info!(
+            connections = connections.len(),
+            "shutting down: draining connections"
+        );
+        let _ = drain_tx.send(true);
+        let drained = tokio::time::timeout(limits.grace_period, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                connections = connections.len(),
+                "grace period over: dropping the remaining connections"
+            );
+            connections.shutdown().await;
+        }
+        tracing::info!("rws stopped");
+        Ok(())
+    }
+}
+
+impl App {
+    /// Binds `addr` and serves the app with the default limits until SIGINT or SIGTERM.
+    /// Refuses to start, listing every problem, if the app does not build.
+    pub async fn serve(self, addr: impl ToSocketAddrs) -> Result<(), ServeError> {
+        let listener = TcpListener::bind(addr).await?;
+        serve(listener, self).await
+    }
+}
+
+/// Why a server could not run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The app does not build; every problem is listed.
+    Build(BuildError),
+    /// Binding or listening failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Build(e) => write!(f, "refusing to start: {e}"),
+            ServeError::Io(e) => write!(f, "cannot listen: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Build(e) => Some(e),
+            ServeError::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<io::Error> for ServeError {
+    fn from(e: io::Error) -> Self {
+        ServeError::Io(e)
+    }
+}

@@ -1,0 +1,158 @@
+//! The per-connection service: the app's service, plus the connection's bookkeeping and the
+//! request timeout.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::StatusCode;
+use http_body::{Frame, SizeHint};
+use hyper::body::Incoming;
+use tracing::Instrument;
+use tracing::instrument::Instrumented;
+
+use super::conn::ConnState;
+use crate::Request;
+use crate::app::{AppService, ResponseFuture};
+use crate::body::{Body, BoxError};
+use crate::error::Error;
+use crate::response::IntoResponse;
+
+#[derive(Clone)]
+pub(super) struct ConnService {
+    pub(super) app: AppService,
+    pub(super) state: Arc<ConnState>,
+    pub(super) request_timeout: Option<Duration>,
+}
+
+/// Marks a request in flight until its response body is done (or dropped).
+struct InFlight(Arc<ConnState>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.request_finished();
+    }
+}
+
+impl hyper::service::Service<http::Request<Incoming>> for ConnService {
+    type Response = http::Response<ServerBody>;
+    type Error = Infallible;
+    type Future = ConnFuture;
+
+    fn call(&self, req: http::Request<Incoming>) -> ConnFuture {
+        self.state.request_started();
+        let in_flight = InFlight(Arc::clone(&self.state));
+        let span =
+            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path());
+        let (parts, incoming) = req.into_parts();
+        // Only a timed request with a body still to come needs to know when the body ends.
+        let (body, body_done) = match self.request_timeout {
+            Some(_) if !http_body::Body::is_end_stream(&incoming) => {
+                let done = Arc::new(AtomicBool::new(false));
+                (Body::tracked(incoming, Arc::clone(&done)), Some(done))
+            }
+            _ => (Body::from(incoming), None),
+        };
+        let inner = self
+            .app
+            .dispatch(Request::from_parts(parts, body))
+            .instrument(span);
+        ConnFuture {
+            inner,
+            timeout: self.request_timeout.map(tokio::time::sleep),
+            in_flight: Some(in_flight),
+            body_done,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response of one request, cut off by the request timeout.
+    pub(super) struct ConnFuture {
+        #[pin]
+        inner: Instrumented<ResponseFuture>,
+        #[pin]
+        timeout: Option<tokio::time::Sleep>,
+        in_flight: Option<InFlight>,
+        body_done: Option<Arc<AtomicBool>>,
+    }
+}
+
+impl std::future::Future for ConnFuture {
+    type Output = Result<http::Response<ServerBody>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let res = match this.inner.poll(cx) {
+            Poll::Ready(Ok(res)) => res,
+            Poll::Ready(Err(never)) => match never {},
+            Poll::Pending => {
+                let Some(timeout) = this.timeout.as_pin_mut() else {
+                    return Poll::Pending;
+                };
+                ready!(timeout.poll(cx));
+                // A client still sending its body is the slow side; otherwise the handler is.
+                let client_slow = this
+                    .body_done
+                    .as_ref()
+                    .is_some_and(|d| !d.load(Ordering::Relaxed));
+                let (status, detail) = if client_slow {
+                    (
+                        StatusCode::REQUEST_TIMEOUT,
+                        "the request body did not arrive in time",
+                    )
+                } else {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the request took too long to handle",
+                    )
+                };
+                tracing::warn!(status = status.as_u16(), "request timed out");
+                let mut res = Error::new(status).with_detail(detail).into_response();
+                if client_slow {
+                    // The rest of the body is unread: tell the client the connection ends here.
+                    res.headers_mut().insert(
+                        http::header::CONNECTION,
+                        http::HeaderValue::from_static("close"),
+                    );
+                }
+                res
+            }
+        };
+        let in_flight = this.in_flight.take();
+        Poll::Ready(Ok(res.map(|body| ServerBody {
+            body,
+            _in_flight: in_flight,
+        })))
+    }
+}
+
+/// A response body that keeps its request counted as in flight until it is done.
+pub(super) struct ServerBody {
+    body: Body,
+    _in_flight: Option<InFlight>,
+}
+
+impl http_body::Body for ServerBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
