@@ -1,3 +1,62 @@
-//! Shared inputs of the rws benchmarks.
+//! Shared inputs of the rws benchmarks: the route table, the payloads, the runtime settings.
 
 pub mod github;
+
+use serde::{Deserialize, Serialize};
+
+/// The `/json` response body.
+#[derive(Debug, Serialize)]
+pub struct Message {
+    /// Always "Hello, World!".
+    pub message: &'static str,
+}
+
+/// The `/echo` request and response body: a list of items (~16 KiB as sent by the driver).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Order {
+    /// The order's lines.
+    pub items: Vec<Item>,
+}
+
+/// One line of an [`Order`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Item {
+    /// Item id.
+    pub id: u64,
+    /// Item name.
+    pub name: String,
+    /// Price in cents.
+    pub price: u64,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// The plaintext body.
+pub const HELLO: &str = "Hello, World!";
+
+/// The address to listen on: `RWS_CONFIG_ADDRESS`:`RWS_CONFIG_PORT` (default 127.0.0.1:7878).
+pub fn address() -> String {
+    let host = std::env::var("RWS_CONFIG_ADDRESS").unwrap_or_else(|_| "127.0.0.1".into());
+    let port = std::env::var("RWS_CONFIG_PORT").unwrap_or_else(|_| "7878".into());
+    format!("{host}:{port}")
+}
+
+/// The same tokio runtime for every server: multi-thread with `BENCH_WORKERS` workers (default
+/// 1, the server pinned to one core).
+pub fn runtime() -> tokio::runtime::Runtime {
+    let workers = std::env::var("BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(1);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// The GitHub table's patterns in a server's syntax, without the benchmarked two-param route,
+/// whose handler each server registers itself.
+pub fn filler_routes() -> impl Iterator<Item = &'static str> {
+    github::ROUTES.iter().copied()
+}

@@ -1,0 +1,142 @@
+"""The driver behind bench/compare.sh: runs wrk against each server, collects requests/s,
+latency percentiles and memory, and writes the medians of interleaved rounds."""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+SERVERS = ["hyper", "axum", "rws"]
+WORKLOADS = [
+    ("plaintext", "GET /plaintext", "/plaintext", None),
+    ("json", "GET /json", "/json", None),
+    ("params", "GET /users/:user/posts/:post (150 routes)", "/users/42/posts/7", None),
+    ("echo", "POST /echo, 16 KiB JSON", "/echo", "post"),
+]
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "64")
+PORT = int(os.environ.get("BENCH_PORT", "18080"))
+CORES = os.cpu_count() or 1
+# Server on the last core, load generator on the first, when there are two or more.
+PIN_SERVER = ["taskset", "-c", str(CORES - 1)] if CORES > 1 else []
+PIN_LOAD = ["taskset", "-c", "0"] if CORES > 1 else []
+
+
+def echo_body(path):
+    items = []
+    i = 0
+    while len(json.dumps({"items": items})) < 16 * 1024:
+        items.append({"id": i, "name": f"item number {i}", "price": 1000 + i, "tags": ["a", "bb", "ccc"]})
+        i += 1
+    with open(path, "w") as f:
+        json.dump({"items": items}, f)
+
+
+def status_kib(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_port(pid):
+    for _ in range(500):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/plaintext", timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.02)
+    raise SystemExit(f"server {pid} did not start")
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(path, script, body_file):
+    cmd = PIN_LOAD + ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
+    env = dict(os.environ)
+    if script:
+        cmd += ["-s", os.path.join(os.path.dirname(__file__), "post.lua")]
+        env["BENCH_BODY"] = body_file
+    cmd.append(f"http://127.0.0.1:{PORT}{path}")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if bad:
+        raise SystemExit(f"{path}: {bad.group(1)} non-2xx responses:\n{out}")
+    return rps, p50, p99
+
+
+def one_run(server, workload, body_file):
+    name, _, path, script = workload
+    env = dict(os.environ, RWS_CONFIG_ADDRESS="127.0.0.1", RWS_CONFIG_PORT=str(PORT), RUST_LOG="off")
+    proc = subprocess.Popen(PIN_SERVER + [f"target/release/bench-{server}"], env=env)
+    try:
+        wait_port(proc.pid)
+        idle = status_kib(proc.pid, "VmRSS")
+        rps, p50, p99 = run_wrk(path, script, body_file)
+        peak = status_kib(proc.pid, "VmHWM")
+    finally:
+        proc.terminate()
+        proc.wait()
+    return {"rps": rps, "p50": p50, "p99": p99, "idle_kib": idle, "peak_kib": peak}
+
+
+def main():
+    body_file = os.path.join(tempfile.mkdtemp(), "echo.json")
+    echo_body(body_file)
+    runs = {}
+    for r in range(ROUNDS):
+        for workload in WORKLOADS:
+            for server in SERVERS:
+                result = one_run(server, workload, body_file)
+                runs.setdefault((workload[0], server), []).append(result)
+                print(f"round {r + 1}/{ROUNDS} {workload[0]:<9} {server:<5} {result['rps']:>10.0f} req/s "
+                      f"p50 {result['p50']:.2f} ms p99 {result['p99']:.2f} ms peak {result['peak_kib'] / 1024:.1f} MiB",
+                      flush=True)
+
+    def med(workload, server, key):
+        return statistics.median(run[key] for run in runs[(workload, server)])
+
+    lines = [
+        "# rws vs bare hyper vs axum",
+        "",
+        f"{datetime.now(timezone.utc):%Y-%m-%d}, {CORES} cores, server pinned to core {CORES - 1} with one tokio worker, "
+        f"`wrk -t1 -c{CONNECTIONS} -d{DURATION}` pinned to core 0, {ROUNDS} interleaved rounds, medians. "
+        "Reproduce with `bench/compare.sh`.",
+        "",
+        "| workload | server | requests/s | p50 | p99 | idle RSS | peak RSS | rws/hyper | rws/axum |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, title, _, _ in WORKLOADS:
+        for server in SERVERS:
+            rps = med(name, server, "rps")
+            ratios = ["", ""]
+            if server == "rws":
+                ratios = [f"{rps / med(name, 'hyper', 'rps'):.2f}", f"{rps / med(name, 'axum', 'rps'):.2f}"]
+            lines.append(
+                f"| {title} | {server} | {rps:,.0f} | {med(name, server, 'p50'):.2f} ms | {med(name, server, 'p99'):.2f} ms | "
+                f"{med(name, server, 'idle_kib') / 1024:.1f} MiB | {med(name, server, 'peak_kib') / 1024:.1f} MiB | "
+                f"{ratios[0]} | {ratios[1]} |"
+            )
+    table = "\n".join(lines) + "\n"
+    print("\n" + table)
+    os.makedirs("bench/results", exist_ok=True)
+    with open("bench/results/latest.md", "w") as f:
+        f.write(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

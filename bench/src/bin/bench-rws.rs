@@ -1,0 +1,21 @@
+//! The rws server of the comparison.
+
+use rws::prelude::*;
+use rws_bench::{HELLO, Message, Order};
+
+fn main() {
+    rws_bench::runtime().block_on(async {
+        let mut app = App::new()
+            .get("/plaintext", || async { HELLO })
+            .get("/json", || async { Json(Message { message: HELLO }) })
+            .get("/users/:user/posts/:post", |Path((id, post)): Path<(u64, u64)>| async move {
+                format!("user {id} post {post}")
+            })
+            .post("/echo", |Json(order): Json<Order>| async move { Json(order) });
+        for pattern in rws_bench::filler_routes() {
+            app = app.get(pattern, || async { "filler" });
+        }
+        let listener = tokio::net::TcpListener::bind(rws_bench::address()).await.expect("bind");
+        rws::serve(listener, app).await.expect("serve");
+    });
+}
