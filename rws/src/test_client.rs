@@ -160,10 +160,18 @@ impl TestRequest {
 
     /// Sends the request through the app.
     pub async fn send(self) -> TestResponse {
-        let res = match self.service.dispatch(self.req).await {
+        let mut res = match self.service.dispatch(self.req).await {
             Ok(res) => res,
             Err(never) => match never {},
         };
+        // What a client sees over the wire: hyper frames a body of known size with its length.
+        let status = res.status();
+        if !(status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED)
+        {
+            crate::app::service::set_content_length(&mut res);
+        }
         TestResponse { res }
     }
 }

@@ -17,13 +17,20 @@ fn main() {
             .route("/json", get(|| async { Json(Message { message: HELLO }) }))
             .route(
                 "/users/{user}/posts/{post}",
-                get(|Path((id, post)): Path<(u64, u64)>| async move { format!("user {id} post {post}") }),
+                get(|Path((id, post)): Path<(u64, u64)>| async move {
+                    format!("user {id} post {post}")
+                }),
             )
-            .route("/echo", post(|Json(order): Json<Order>| async move { Json(order) }));
+            .route(
+                "/echo",
+                post(|Json(order): Json<Order>| async move { Json(order) }),
+            );
         for pattern in rws_bench::filler_routes() {
             app = app.route(&axum_pattern(pattern), get(|| async { "filler" }));
         }
-        let listener = tokio::net::TcpListener::bind(rws_bench::address()).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(rws_bench::address())
+            .await
+            .expect("bind");
         axum::serve(listener, app).await.expect("serve");
     });
 }

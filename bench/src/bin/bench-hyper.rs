@@ -15,7 +15,8 @@ use rws_bench::{HELLO, Message, Order};
 
 fn with_type(body: impl Into<Bytes>, content_type: &'static str) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(body.into()));
-    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     res
 }
 
@@ -48,10 +49,20 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
         (&Method::GET, _) => {
             // /users/:id/posts/:post, matched by hand.
             let mut parts = path.split('/');
-            match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+            match (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) {
                 (Some(""), Some("users"), Some(id), Some("posts"), Some(post), None) => {
                     match (id.parse::<u64>(), post.parse::<u64>()) {
-                        (Ok(id), Ok(post)) => with_type(format!("user {id} post {post}"), "text/plain; charset=utf-8"),
+                        (Ok(id), Ok(post)) => with_type(
+                            format!("user {id} post {post}"),
+                            "text/plain; charset=utf-8",
+                        ),
                         _ => status(StatusCode::BAD_REQUEST),
                     }
                 }
@@ -64,9 +75,13 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 
 fn main() {
     rws_bench::runtime().block_on(async {
-        let listener = tokio::net::TcpListener::bind(rws_bench::address()).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(rws_bench::address())
+            .await
+            .expect("bind");
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             tokio::spawn(async move {
                 let _ = auto::Builder::new(TokioExecutor::new())

@@ -15,7 +15,9 @@ fn main() {
         for pattern in rws_bench::filler_routes() {
             app = app.get(pattern, || async { "filler" });
         }
-        let listener = tokio::net::TcpListener::bind(rws_bench::address()).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(rws_bench::address())
+            .await
+            .expect("bind");
         rws::serve(listener, app).await.expect("serve");
     });
 }

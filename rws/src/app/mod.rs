@@ -2,7 +2,7 @@
 
 mod build;
 mod dispatch;
-mod service;
+pub(crate) mod service;
 
 use std::fmt;
 use std::panic::Location;

@@ -2,72 +2,52 @@
 //!
 //! hyper's own header timer also runs while a keep-alive connection waits for its next request,
 //! so it cannot tell a slow client from an idle one. rws keeps both apart by watching the
-//! connection itself: bytes arriving while no request is in flight start the header timer; a
-//! finished response starts the idle timer. One sleep per connection, re-armed to the earliest
-//! deadline; nothing per request but two atomic updates and a notify on the way back to idle.
+//! connection itself: bytes arriving while no request is in flight mean a request head is
+//! pending; no request in flight and no head pending means idle. The request path only flips a
+//! few relaxed atomics (no clock reads, no wake-ups); the watcher samples them on a tick of half
+//! the shorter timeout and acts when a state has lasted long enough. A limit is therefore
+//! enforced between one and one and a half times its value.
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 use super::Limits;
 use super::service::ConnService;
 
-const NONE: u64 = u64::MAX;
-
 /// What the connection's watcher needs to know, updated from the socket and the service.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct ConnState {
-    start: Instant,
     inflight: AtomicUsize,
-    // Milliseconds since `start` when the connection last became idle.
-    idle_since: AtomicU64,
-    // Milliseconds since `start` when bytes of a new request head began to arrive; NONE when no
-    // head is pending.
-    head_since: AtomicU64,
+    // Bumped when a request starts and when the connection goes back to idle, so the watcher can
+    // tell "still the same idle spell (or pending head)" from "a new one".
+    activity: AtomicU64,
+    head_pending: AtomicBool,
     // 0: protocol unknown, 1: HTTP/1 (heads are timed), 2: HTTP/2 (frames, no heads to time).
     protocol: AtomicU8,
-    pub(super) changed: Notify,
+    drain: AtomicBool,
+    // The connection task's waker, so that shutdown can wake it without it polling a channel.
+    waker: Mutex<Option<Waker>>,
 }
 
 impl ConnState {
-    pub(super) fn new() -> Self {
-        ConnState {
-            start: Instant::now(),
-            inflight: AtomicUsize::new(0),
-            idle_since: AtomicU64::new(0),
-            head_since: AtomicU64::new(NONE),
-            protocol: AtomicU8::new(0),
-            changed: Notify::new(),
-        }
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(NONE - 1)
-    }
-
-    fn at(&self, ms: u64) -> Instant {
-        self.start + Duration::from_millis(ms)
-    }
-
     /// A request head was parsed and handed to the service.
     pub(super) fn request_started(&self) {
         self.inflight.fetch_add(1, Ordering::Relaxed);
-        self.head_since.store(NONE, Ordering::Relaxed);
+        self.head_pending.store(false, Ordering::Relaxed);
+        self.activity.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A response finished (its body was sent or dropped).
     pub(super) fn request_finished(&self) {
         if self.inflight.fetch_sub(1, Ordering::Relaxed) == 1 {
-            self.idle_since.store(self.now_ms(), Ordering::Relaxed);
-            self.changed.notify_one();
+            self.activity.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -84,33 +64,73 @@ impl ConnState {
         };
         if protocol == 1
             && self.inflight.load(Ordering::Relaxed) == 0
-            && self.head_since.load(Ordering::Relaxed) == NONE
+            && !self.head_pending.load(Ordering::Relaxed)
         {
-            self.head_since.store(self.now_ms(), Ordering::Relaxed);
-            self.changed.notify_one();
+            self.head_pending.store(true, Ordering::Relaxed);
         }
     }
 
-    /// The next instant something may be due, and what.
-    fn next_deadline(&self, limits: &Limits) -> (Instant, Due) {
-        let head = self.head_since.load(Ordering::Relaxed);
-        if head != NONE {
-            return (self.at(head) + limits.header_read_timeout, Due::Header);
+    /// Asks the connection to drain, and wakes its task to do so.
+    pub(super) fn drain(&self) {
+        self.drain.store(true, Ordering::Release);
+        if let Ok(waker) = self.waker.lock()
+            && let Some(waker) = waker.as_ref()
+        {
+            waker.wake_by_ref();
         }
-        if self.inflight.load(Ordering::Relaxed) == 0 {
-            let idle = self.idle_since.load(Ordering::Relaxed);
-            return (self.at(idle) + limits.keep_alive_timeout, Due::Idle);
-        }
-        // Busy: look again later (a finishing request notifies anyway).
-        (Instant::now() + limits.keep_alive_timeout, Due::Nothing)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Due {
-    Header,
+/// What the watcher saw: which state, since when, during which spell of activity.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    since: Instant,
+    activity: u64,
+}
+
+/// The watcher's memory between ticks.
+#[derive(Debug, Default)]
+struct Watch {
+    head: Option<Seen>,
+    idle: Option<Seen>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Fine,
+    HeaderTimeout,
     Idle,
-    Nothing,
+}
+
+impl Watch {
+    fn tick(&mut self, state: &ConnState, limits: &Limits, now: Instant) -> Verdict {
+        let activity = state.activity.load(Ordering::Relaxed);
+        let head = state.head_pending.load(Ordering::Relaxed);
+        let idle = !head && state.inflight.load(Ordering::Relaxed) == 0;
+        let lasted = |slot: &mut Option<Seen>, on: bool, limit: Duration| {
+            if !on {
+                *slot = None;
+                return false;
+            }
+            match *slot {
+                Some(seen) if seen.activity == activity => now.duration_since(seen.since) >= limit,
+                _ => {
+                    *slot = Some(Seen {
+                        since: now,
+                        activity,
+                    });
+                    false
+                }
+            }
+        };
+        if lasted(&mut self.head, head, limits.header_read_timeout) {
+            Verdict::HeaderTimeout
+        } else if lasted(&mut self.idle, idle, limits.keep_alive_timeout) {
+            Verdict::Idle
+        } else {
+            Verdict::Fine
+        }
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -170,6 +190,18 @@ impl<I: AsyncWrite> AsyncWrite for TrackedIo<I> {
     }
 }
 
+/// Resolves once the server asked the connection to drain. Polling it is one atomic load: the
+/// server wakes the task through the waker saved in [`ConnState`].
+fn drain_requested(state: &ConnState) -> impl Future<Output = ()> + '_ {
+    std::future::poll_fn(move |_| {
+        if state.drain.load(Ordering::Acquire) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+}
+
 /// Serves one connection until it ends, times out, or the server's shutdown drains it.
 pub(super) async fn serve<I>(
     io: I,
@@ -177,29 +209,28 @@ pub(super) async fn serve<I>(
     state: Arc<ConnState>,
     builder: &hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
     limits: &Limits,
-    mut shutdown: watch::Receiver<bool>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    std::future::poll_fn(|cx| {
+        if let Ok(mut waker) = state.waker.lock() {
+            *waker = Some(cx.waker().clone());
+        }
+        Poll::Ready(())
+    })
+    .await;
     let io = hyper_util::rt::TokioIo::new(TrackedIo {
         io,
         state: Arc::clone(&state),
     });
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
-    let (deadline, _) = state.next_deadline(limits);
-    let sleep = tokio::time::sleep_until(deadline);
-    tokio::pin!(sleep);
+    let every = limits.header_read_timeout.min(limits.keep_alive_timeout) / 2;
+    let tick = tokio::time::sleep(every);
+    tokio::pin!(tick);
+    let mut watch = Watch::default();
     let mut draining = false;
     loop {
-        let (mut deadline, due) = state.next_deadline(limits);
-        if draining && due == Due::Idle {
-            // hyper is already closing it; only a header timeout still matters.
-            deadline = Instant::now() + limits.keep_alive_timeout;
-        }
-        if sleep.deadline() != deadline {
-            sleep.as_mut().reset(deadline);
-        }
         tokio::select! {
             biased;
             result = conn.as_mut() => {
@@ -208,33 +239,103 @@ pub(super) async fn serve<I>(
                 }
                 return;
             }
-            changed = shutdown.wait_for(|stop| *stop), if !draining => {
-                // A dropped sender means the server is gone: drain as well.
-                let _ = changed;
+            () = drain_requested(&state), if !draining => {
                 conn.as_mut().graceful_shutdown();
                 draining = true;
             }
-            () = state.changed.notified() => {}
-            () = &mut sleep => {
-                let (deadline, due) = state.next_deadline(limits);
-                if deadline > Instant::now() {
-                    continue;
-                }
-                // (Idle while draining never gets here: its deadline is pushed out above.)
-                match due {
-                    Due::Header => {
+            () = &mut tick => {
+                let now = Instant::now();
+                match watch.tick(&state, limits, now) {
+                    Verdict::HeaderTimeout => {
                         tracing::debug!("request header read timeout: closing the connection");
                         return;
                     }
-                    Due::Idle if !draining => {
+                    Verdict::Idle if !draining => {
                         tracing::debug!("keep-alive idle timeout: closing the connection");
                         conn.as_mut().graceful_shutdown();
                         draining = true;
                     }
-                    // Idle while already draining: hyper is closing it.
-                    Due::Idle | Due::Nothing => {}
+                    Verdict::Idle | Verdict::Fine => {}
                 }
+                tick.as_mut().reset(now + every);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(60),
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn an_idle_spell_must_last_the_whole_timeout() {
+        let (state, limits, t0) = (ConnState::default(), limits(), Instant::now());
+        let mut watch = Watch::default();
+        assert_eq!(watch.tick(&state, &limits, t0), Verdict::Fine);
+        assert_eq!(
+            watch.tick(&state, &limits, t0 + Duration::from_secs(59)),
+            Verdict::Fine
+        );
+        assert_eq!(
+            watch.tick(&state, &limits, t0 + Duration::from_secs(60)),
+            Verdict::Idle
+        );
+        // A request in between starts a new spell.
+        let mut watch = Watch::default();
+        watch.tick(&state, &limits, t0);
+        state.request_started();
+        state.request_finished();
+        assert_eq!(
+            watch.tick(&state, &limits, t0 + Duration::from_secs(61)),
+            Verdict::Fine
+        );
+        assert_eq!(
+            watch.tick(&state, &limits, t0 + Duration::from_secs(121)),
+            Verdict::Idle
+        );
+    }
+
+    #[test]
+    fn a_pending_head_is_timed_but_a_busy_connection_is_not() {
+        let (state, limits, t0) = (ConnState::default(), limits(), Instant::now());
+        let mut watch = Watch::default();
+        state.bytes_read(b"GET / HT");
+        assert_eq!(watch.tick(&state, &limits, t0), Verdict::Fine);
+        assert_eq!(
+            watch.tick(&state, &limits, t0 + Duration::from_secs(10)),
+            Verdict::HeaderTimeout
+        );
+
+        let state = ConnState::default();
+        let mut watch = Watch::default();
+        state.bytes_read(b"GET / HTTP/1.1\r\n\r\n");
+        state.request_started();
+        for s in [0, 30, 300, 3000] {
+            assert_eq!(
+                watch.tick(&state, &limits, t0 + Duration::from_secs(s)),
+                Verdict::Fine
+            );
+        }
+    }
+
+    #[test]
+    fn http2_frames_never_count_as_a_pending_head() {
+        let (state, limits, t0) = (ConnState::default(), limits(), Instant::now());
+        let mut watch = Watch::default();
+        state.bytes_read(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        state.bytes_read(b"\x00\x00\x08\x06"); // a PING while idle
+        assert_eq!(watch.tick(&state, &limits, t0), Verdict::Fine);
+        assert_eq!(
+            watch.tick(&state, &limits, t0 + Duration::from_secs(20)),
+            Verdict::Fine
+        );
     }
 }

@@ -16,17 +16,18 @@ mod listener;
 mod service;
 mod shutdown;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
@@ -196,7 +197,9 @@ impl Server {
         tracing::info!(address = %local, "rws listening");
 
         let mut stop = std::pin::pin!(shutdown::triggered(shutdown, signals));
-        let (drain_tx, drain_rx) = watch::channel(false);
+        // Every open connection's state, so that shutdown can ask each to drain.
+        let open: Arc<Mutex<HashMap<u64, Arc<conn::ConnState>>>> = Arc::default();
+        let mut next_id = 0u64;
         let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
         let mut connections = JoinSet::new();
         readiness.set(true);
@@ -234,17 +237,25 @@ impl Server {
                 }
             };
             let span = tracing::debug_span!("connection", peer = %info.peer_addr());
-            let state = Arc::new(conn::ConnState::new());
+            let state = Arc::new(conn::ConnState::default());
+            let id = next_id;
+            next_id += 1;
+            if let Ok(mut open) = open.lock() {
+                open.insert(id, Arc::clone(&state));
+            }
             let conn_service = service::ConnService {
                 app: service.with_connection_info(info),
                 state: Arc::clone(&state),
                 request_timeout: limits.request_timeout,
             };
-            let (builder, limits, drain) =
-                (Arc::clone(&builder), Arc::clone(&limits), drain_rx.clone());
+            let (builder, limits, open) =
+                (Arc::clone(&builder), Arc::clone(&limits), Arc::clone(&open));
             connections.spawn(
                 async move {
-                    conn::serve(io, conn_service, state, &builder, &limits, drain).await;
+                    conn::serve(io, conn_service, state, &builder, &limits).await;
+                    if let Ok(mut open) = open.lock() {
+                        open.remove(&id);
+                    }
                     drop(permit);
                 }
                 .instrument(span),
@@ -257,7 +268,11 @@ impl Server {
             connections = connections.len(),
             "shutting down: draining connections"
         );
-        let _ = drain_tx.send(true);
+        if let Ok(open) = open.lock() {
+            for state in open.values() {
+                state.drain();
+            }
+        }
         let drained = tokio::time::timeout(limits.grace_period, async {
             while connections.join_next().await.is_some() {}
         })

@@ -63,7 +63,8 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
             .instrument(span);
         ConnFuture {
             inner,
-            timeout: self.request_timeout.map(tokio::time::sleep),
+            timeout: None,
+            limit: self.request_timeout,
             in_flight: Some(in_flight),
             body_done,
         }
@@ -75,8 +76,11 @@ pin_project_lite::pin_project! {
     pub(super) struct ConnFuture {
         #[pin]
         inner: Instrumented<ResponseFuture>,
+        // Armed on the first poll that finds the response not ready: most responses are, and
+        // they need no timer (nor the clock read that starting one costs).
         #[pin]
         timeout: Option<tokio::time::Sleep>,
+        limit: Option<Duration>,
         in_flight: Option<InFlight>,
         body_done: Option<Arc<AtomicBool>>,
     }
@@ -86,11 +90,17 @@ impl std::future::Future for ConnFuture {
     type Output = Result<http::Response<ServerBody>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let mut this = self.project();
         let res = match this.inner.poll(cx) {
             Poll::Ready(Ok(res)) => res,
             Poll::Ready(Err(never)) => match never {},
             Poll::Pending => {
+                if this.timeout.is_none() {
+                    let Some(limit) = *this.limit else {
+                        return Poll::Pending;
+                    };
+                    this.timeout.set(Some(tokio::time::sleep(limit)));
+                }
                 let Some(timeout) = this.timeout.as_pin_mut() else {
                     return Poll::Pending;
                 };
