@@ -100,9 +100,13 @@ impl Body {
     /// limit is refused without reading a byte) and then while frames arrive, so a body is
     /// never buffered past the limit.
     pub async fn collect_limited(self, limit: usize) -> Result<Bytes, ReadError> {
-        if self.size_hint().lower() > limit as u64 {
+        let announced = self.size_hint().lower();
+        if announced > limit as u64 {
             return Err(ReadError::TooLarge { limit });
         }
+        // The announced length (Content-Length) sizes the buffer once, so that a body arriving in
+        // several frames is copied once; `announced <= limit`, so this cannot overflow usize.
+        let expected = usize::try_from(announced).unwrap_or(limit);
         if let Inner::Full(bytes) = self.0 {
             return Ok(bytes.unwrap_or_default());
         }
@@ -123,7 +127,7 @@ impl Body {
                 None if buf.is_empty() => first = Some(data),
                 None => buf.extend_from_slice(&data),
                 Some(prev) => {
-                    buf.reserve(prev.len() + data.len());
+                    buf.reserve(expected.max(prev.len() + data.len()));
                     buf.extend_from_slice(&prev);
                     buf.extend_from_slice(&data);
                 }

@@ -1,4 +1,5 @@
 //! rws: a declarative, macro-driven web framework on tokio and hyper.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //!
 //! A handler is an `async fn` whose arguments are extractors and whose return value is a
 //! response; an [`App`] routes requests to handlers through rws's own radix-tree router and a
@@ -34,6 +35,9 @@ mod context;
 pub mod error;
 pub mod extract;
 pub mod handler;
+#[cfg(feature = "logging")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
+pub mod logging;
 pub mod middleware;
 pub mod response;
 pub mod router;
