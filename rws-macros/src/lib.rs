@@ -1,4 +1,45 @@
-//! Attribute macros of the rws web framework.
+//! Attribute macros of the rws web framework: `#[route]` and its shortcuts.
 //!
-//! Users do not depend on this crate directly: `rws` re-exports what it provides. The declarative
-//! routing macros (`#[route]`, `#[get]`, …) land here; until then the crate is empty on purpose.
+//! Users do not depend on this crate: `rws` re-exports the macros (`rws::route`, `rws::get`, …)
+//! and the generated code names only `::rws::…` paths.
+
+mod route;
+
+use proc_macro::TokenStream;
+
+/// Declares a route handler, registered with every `App::new()` at start-up.
+///
+/// ```ignore
+/// #[rws::route(GET, "/users/:id")]
+/// async fn get_user(Path(id): Path<u64>) -> String { format!("user {id}") }
+///
+/// #[rws::route(GET | HEAD, "/health", name = "health")]
+/// async fn health() -> &'static str { "ok" }
+/// ```
+///
+/// The function stays as written and callable; the macro adds one `inventory` registration and
+/// compile-time checks that point at the offending argument or return type.
+#[proc_macro_attribute]
+pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
+    route::expand_with(None, args.into(), item.into()).into()
+}
+
+macro_rules! shortcut {
+    ($($name:ident => $method:literal,)*) => {$(
+        #[doc = concat!("`#[", stringify!($name), "(\"/path\")]`: `#[route(", $method, ", \"/path\")]`.")]
+        #[proc_macro_attribute]
+        pub fn $name(args: TokenStream, item: TokenStream) -> TokenStream {
+            route::expand_with(Some($method), args.into(), item.into()).into()
+        }
+    )*};
+}
+
+shortcut! {
+    get => "GET",
+    post => "POST",
+    put => "PUT",
+    patch => "PATCH",
+    delete => "DELETE",
+    head => "HEAD",
+    options => "OPTIONS",
+}

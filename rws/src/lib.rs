@@ -56,6 +56,15 @@ pub use server::{ServeError, serve};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 pub use http;
+pub use rws_macros::{delete, get, head, options, patch, post, put, route};
+
+/// What the macros' generated code names; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::app::registry::{IsRequest, MacroEndpoint, RouteDef};
+    pub use crate::extract::{FromRequest, FromRequestParts};
+    pub use inventory;
+}
 
 /// An HTTP request with an rws [`Body`].
 pub type Request<B = Body> = http::Request<B>;

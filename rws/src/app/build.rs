@@ -7,7 +7,7 @@ use http::Method;
 
 use super::dispatch::{RouteEndpoint, RouterEndpoint};
 use super::service::{AppService, Shared};
-use super::{App, RouteDef};
+use super::{App, RouteDef, registry};
 use crate::context::DEFAULT_BODY_LIMIT;
 use crate::handler::Endpoint;
 use crate::middleware;
@@ -49,7 +49,8 @@ fn describe(r: &RouteDef) -> String {
 
 pub(super) fn build(app: App) -> Result<AppService, BuildError> {
     let App {
-        routes,
+        macro_routes,
+        routes: builder_routes,
         middleware: wraps,
         state,
         fallback,
@@ -57,6 +58,12 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
         body_limit,
         mut problems,
     } = app;
+    let mut routes = if macro_routes {
+        registry::routes()
+    } else {
+        Vec::new()
+    };
+    routes.extend(builder_routes);
 
     // Group by pattern, keeping the order routes were added in.
     let mut groups: Vec<(String, Vec<&RouteDef>)> = Vec::new();
@@ -112,23 +119,7 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
         (pattern.clone(), methods)
     });
     let (table, conflicts) = RouteTable::build(entries);
-    for conflict in conflicts {
-        if let InsertError::Conflict { pattern, with } = &conflict {
-            let at = |p: &str| {
-                routes
-                    .iter()
-                    .find(|r| r.pattern == p)
-                    .map_or_else(String::new, |r| r.location.to_string())
-            };
-            problems.push(format!(
-                "route `{pattern}` ({}) conflicts with `{with}` ({}): a parameter at the same position must have the same name, and two patterns may not match the same paths",
-                at(pattern),
-                at(with)
-            ));
-        } else {
-            problems.push(conflict.to_string());
-        }
-    }
+    report_conflicts(&routes, conflicts, &mut problems);
 
     if !problems.is_empty() {
         return Err(BuildError { problems });
@@ -148,4 +139,25 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
         state: Arc::new(state),
         body_limit: body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
     }))
+}
+
+/// Describes each tree conflict with the source of both routes.
+fn report_conflicts(routes: &[RouteDef], conflicts: Vec<InsertError>, problems: &mut Vec<String>) {
+    for conflict in conflicts {
+        if let InsertError::Conflict { pattern, with } = &conflict {
+            let at = |p: &str| {
+                routes
+                    .iter()
+                    .find(|r| r.pattern == p)
+                    .map_or_else(String::new, |r| r.location.to_string())
+            };
+            problems.push(format!(
+                "route `{pattern}` ({}) conflicts with `{with}` ({}): a parameter at the same position must have the same name, and two patterns may not match the same paths",
+                at(pattern),
+                at(with)
+            ));
+        } else {
+            problems.push(conflict.to_string());
+        }
+    }
 }

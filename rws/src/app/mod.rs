@@ -2,6 +2,7 @@
 
 mod build;
 mod dispatch;
+pub(crate) mod registry;
 pub(crate) mod service;
 
 use std::fmt;
@@ -43,8 +44,10 @@ use crate::state::{Requirements, StateMap};
 /// assert_eq!(client.get("/api/ping").send().await.text().await, "pong");
 /// # }
 /// ```
-#[derive(Default)]
 pub struct App {
+    // Whether `#[route]` handlers join this app when it is built (`App::new`), or not
+    // (`App::empty`). Only the app that is built looks: nested and merged apps never add them twice.
+    macro_routes: bool,
     routes: Vec<RouteDef>,
     middleware: Vec<SharedWrap>,
     state: StateMap,
@@ -62,16 +65,44 @@ pub(crate) struct RouteDef {
     pub(crate) pattern: String,
     pub(crate) endpoint: Endpoint,
     pub(crate) requirements: Requirements,
-    pub(crate) handler: &'static str,
-    pub(crate) location: &'static Location<'static>,
+    pub(crate) handler: String,
+    pub(crate) name: Option<&'static str>,
+    pub(crate) location: Source,
     pub(crate) body_limit: Option<usize>,
+}
+
+/// Where a route was declared: the builder call or the `#[route]` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// The file.
+    pub file: &'static str,
+    /// The line.
+    pub line: u32,
+    /// The column.
+    pub column: u32,
+}
+
+impl From<&'static Location<'static>> for Source {
+    fn from(location: &'static Location<'static>) -> Self {
+        Source {
+            file: location.file(),
+            line: location.line(),
+            column: location.column(),
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
 }
 
 #[derive(Clone)]
 pub(crate) struct FallbackDef {
     pub(crate) endpoint: Endpoint,
     pub(crate) requirements: Requirements,
-    pub(crate) location: &'static Location<'static>,
+    pub(crate) location: Source,
 }
 
 /// One route of an app, as listed by [`App::routes`].
@@ -81,8 +112,11 @@ pub struct RouteInfo {
     pub method: Method,
     /// The path pattern.
     pub pattern: String,
-    /// The handler's type name (the function's path for an `fn` item).
-    pub handler: &'static str,
+    /// The handler's type name (the function's path for an `fn` item, `module::function` for a
+    /// `#[route]`).
+    pub handler: String,
+    /// The route's name, from `#[route(…, name = "…")]`.
+    pub name: Option<&'static str>,
     /// Where the route was added.
     pub file: &'static str,
     /// The line it was added on.
@@ -123,10 +157,37 @@ macro_rules! method_shortcuts {
     )*};
 }
 
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
 impl App {
-    /// An empty app.
+    /// An app with every `#[route]` handler of the program (of every linked crate), to which
+    /// builder routes can be added.
+    ///
+    /// The macro routes join when this app is built; an app nested or merged into another brings
+    /// only its builder routes.
     pub fn new() -> Self {
-        App::default()
+        App {
+            macro_routes: true,
+            ..App::empty()
+        }
+    }
+
+    /// An app with no routes at all: `#[route]` handlers are left out.
+    pub fn empty() -> Self {
+        App {
+            macro_routes: false,
+            routes: Vec::new(),
+            middleware: Vec::new(),
+            state: StateMap::default(),
+            fallback: None,
+            nested_fallbacks: Vec::new(),
+            body_limit: None,
+            problems: Vec::new(),
+        }
     }
 
     /// An app holding `state` (see [`App::state`]).
@@ -159,8 +220,9 @@ impl App {
             pattern: pattern.to_owned(),
             endpoint: handler.into_endpoint(),
             requirements,
-            handler: std::any::type_name::<H>(),
-            location: Location::caller(),
+            handler: std::any::type_name::<H>().to_owned(),
+            name: None,
+            location: Location::caller().into(),
             body_limit: None,
         });
         self
@@ -189,7 +251,7 @@ impl App {
     pub fn fallback<H: Handler<T>, T: 'static>(mut self, handler: H) -> Self {
         let mut requirements = Requirements::default();
         H::requirements(&mut requirements);
-        let location = Location::caller();
+        let location = Source::from(Location::caller());
         if let Some(previous) = &self.fallback {
             self.problems.push(format!(
                 "two fallbacks: one added at {location}, one at {}",
@@ -266,6 +328,7 @@ impl App {
 
     fn absorb(&mut self, prefix: &str, app: App) {
         let App {
+            macro_routes: _,
             routes,
             middleware: wraps,
             state,
@@ -306,16 +369,24 @@ impl App {
         }
     }
 
-    /// Every route, in the order added.
+    /// Every route: the `#[route]` handlers first (for `App::new`), then the builder routes in the
+    /// order added.
     pub fn routes(&self) -> Vec<RouteInfo> {
-        self.routes
+        let macros = if self.macro_routes {
+            registry::routes()
+        } else {
+            Vec::new()
+        };
+        macros
             .iter()
+            .chain(&self.routes)
             .map(|r| RouteInfo {
                 method: r.method.clone(),
                 pattern: r.pattern.clone(),
-                handler: r.handler,
-                file: r.location.file(),
-                line: r.location.line(),
+                handler: r.handler.clone(),
+                name: r.name,
+                file: r.location.file,
+                line: r.location.line,
             })
             .collect()
     }
