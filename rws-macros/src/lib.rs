@@ -3,6 +3,7 @@
 //! Users do not depend on this crate: `rws` re-exports the macros (`rws::route`, `rws::get`, …)
 //! and the generated code names only `::rws::…` paths.
 
+mod main_attr;
 mod route;
 
 use proc_macro::TokenStream;
@@ -22,6 +23,20 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
     route::expand_with(None, args.into(), item.into()).into()
+}
+
+/// Runs `async fn main` on a multi-thread tokio runtime, with `tracing` initialised from
+/// `RUST_LOG` (when rws's `logging` feature is on).
+///
+/// ```ignore
+/// #[rws::main]
+/// async fn main() -> Result<(), rws::ServeError> {
+///     rws::App::new().serve("127.0.0.1:7878").await
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    main_attr::expand(&args.into(), item.into()).into()
 }
 
 macro_rules! shortcut {

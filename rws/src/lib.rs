@@ -56,7 +56,7 @@ pub use server::{ServeError, serve};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 pub use http;
-pub use rws_macros::{delete, get, head, options, patch, post, put, route};
+pub use rws_macros::{delete, get, head, main, options, patch, post, put, route};
 
 /// What the macros' generated code names; not a public API.
 #[doc(hidden)]
@@ -64,6 +64,28 @@ pub mod __private {
     pub use crate::app::registry::{IsRequest, MacroEndpoint, RouteDef};
     pub use crate::extract::{FromRequest, FromRequestParts};
     pub use inventory;
+
+    /// `#[rws::main]`'s logging: `rws::logging::init()` when the feature is on.
+    pub fn init_logging() {
+        #[cfg(feature = "logging")]
+        crate::logging::init();
+    }
+
+    /// `#[rws::main]`'s runtime: multi-thread, every driver enabled.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses the runtime's threads or its I/O driver, as
+    /// `#[tokio::main]` does: there is no program to run without them.
+    pub fn runtime() -> tokio::runtime::Runtime {
+        match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => panic!("cannot start the tokio runtime: {e}"),
+        }
+    }
 }
 
 /// An HTTP request with an rws [`Body`].

@@ -168,7 +168,8 @@ impl App {
     /// builder routes can be added.
     ///
     /// The macro routes join when this app is built; an app nested or merged into another brings
-    /// only its builder routes.
+    /// only its builder routes. Every test of a test binary shares that binary's `#[route]`s: a
+    /// test that builds its own routes beside them uses `App::empty()`.
     pub fn new() -> Self {
         App {
             macro_routes: true,

@@ -41,9 +41,8 @@ fn address() -> Result<std::net::SocketAddr, String> {
     Ok(std::net::SocketAddr::new(ip, port))
 }
 
-#[tokio::main]
+#[rws::main]
 async fn main() -> ExitCode {
-    rws::logging::init();
     let addr = match address() {
         Ok(addr) => addr,
         Err(e) => {

@@ -1,0 +1,9 @@
+#[allow(unused_imports)]
+use rws::prelude::*;
+
+#[rws::get("/x")]
+async fn handler<T: Default>() -> &'static str {
+    "x"
+}
+
+fn main() {}
