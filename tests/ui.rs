@@ -6,4 +6,6 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("../ui-tests/route/fail/*.rs");
     t.pass("../ui-tests/route/pass/*.rs");
+    t.compile_fail("../ui-tests/from_request/fail/*.rs");
+    t.pass("../ui-tests/from_request/pass/*.rs");
 }

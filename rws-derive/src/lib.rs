@@ -1,4 +1,33 @@
 //! Derive macros of the rws web framework.
 //!
-//! Users do not depend on this crate directly: `rws` re-exports what it provides. The
-//! `FromRequest` and `Validate` derives land here; until then the crate is empty on purpose.
+//! Users do not depend on this crate: `rws` re-exports the derives (`rws::FromRequest`) and the
+//! generated code names only `::rws::…` paths.
+
+mod from_request;
+
+use proc_macro::TokenStream;
+
+/// Builds an extractor from a struct's fields.
+///
+/// Fields marked `#[from_header("…")]`, `#[from_query("…")]`, `#[from_path("…")]` or
+/// `#[from_cookie("…")]` are parsed with `FromStr` (`Option<T>` fields are optional; a missing
+/// required one is a 400 naming the field and its source); `#[from_state]` clones an app state
+/// value; `#[from_body]` takes any body extractor; an unmarked field is any head extractor. A
+/// struct with no field attributes is the body itself, JSON or urlencoded by `Content-Type`.
+///
+/// ```ignore
+/// #[derive(FromRequest)]
+/// struct AuthPayload {
+///     #[from_header("Authorization")]
+///     token: BearerToken,
+///     #[from_query("locale")]
+///     locale: Option<String>,
+/// }
+/// ```
+#[proc_macro_derive(
+    FromRequest,
+    attributes(from_header, from_query, from_path, from_cookie, from_state, from_body)
+)]
+pub fn derive_from_request(input: TokenStream) -> TokenStream {
+    from_request::expand_with(input.into()).into()
+}

@@ -56,12 +56,14 @@ pub use server::{ServeError, serve};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
 pub use http;
+pub use rws_derive::FromRequest;
 pub use rws_macros::{delete, get, head, main, options, patch, post, put, route};
 
 /// What the macros' generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::app::registry::{IsRequest, MacroEndpoint, RouteDef};
+    pub use crate::extract::derive;
     pub use crate::extract::{FromRequest, FromRequestParts};
     pub use inventory;
 
@@ -95,7 +97,7 @@ pub type Response<B = Body> = http::Response<B>;
 
 /// What most handlers need, in one `use rws::prelude::*;`.
 pub mod prelude {
-    pub use crate::extract::{FromRequest, FromRequestParts};
+    pub use crate::extract::{BearerToken, FromRequest, FromRequestParts};
     pub use crate::middleware::{HandlerExt, Middleware, Next};
     pub use crate::{
         App, Body, ConnectionInfo, Error, Extension, Form, Html, IntoResponse, Json, Path,
@@ -103,6 +105,7 @@ pub mod prelude {
     };
     pub use bytes::Bytes;
     pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
+    pub use rws_derive::FromRequest;
 }
 
 #[cfg(doctest)]

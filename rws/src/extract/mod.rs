@@ -4,8 +4,11 @@
 //! the head of the request); the last may implement [`FromRequest`] and consume the body.
 //! Every extractor's rejection is a response: problem details with the right 4xx status.
 
+mod bearer;
 mod body;
 mod connection_info;
+#[doc(hidden)]
+pub mod derive;
 mod extension;
 mod form;
 mod json;
@@ -24,6 +27,7 @@ use crate::Request;
 use crate::response::IntoResponse;
 pub use crate::state::Requirements;
 
+pub use bearer::{BearerRejection, BearerToken};
 pub use body::BodyRejection;
 pub use extension::{Extension, ExtensionRejection};
 pub use form::{Form, FormRejection};

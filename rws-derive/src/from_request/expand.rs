@@ -1,0 +1,120 @@
+//! The generated `FromRequestParts` impl, or `FromRequest` when a field (or the whole struct)
+//! reads the body. Every field source is one call to a helper in `rws::__private::derive`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::parse::{Field, Input, Source};
+
+/// The expression extracting a head field (everything but `#[from_body]`).
+fn head_value(field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    let field_name = field.ident.to_string();
+    match &field.source {
+        Source::Named { helper, kind, name } => {
+            let helper = syn::Ident::new(helper, name.span());
+            // Spanned at the field's type, so a type that does not parse points there.
+            match field.optional {
+                Some(inner) => quote_spanned! {inner.span()=>
+                    ::rws::__private::derive::#helper::<#inner>(parts, #name, #field_name)?
+                },
+                None => quote_spanned! {ty.span()=>
+                    ::rws::__private::derive::required(
+                        ::rws::__private::derive::#helper::<#ty>(parts, #name, #field_name)?,
+                        #kind, #name, #field_name,
+                    )?
+                },
+            }
+        }
+        Source::State => quote_spanned! {ty.span()=>
+            ::rws::__private::derive::part::<::rws::State<#ty>>(parts).await?.0
+        },
+        Source::Extractor | Source::Body => quote_spanned! {ty.span()=>
+            ::rws::__private::derive::part::<#ty>(parts).await?
+        },
+    }
+}
+
+fn requirement(field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    match &field.source {
+        Source::State => quote!(requirements.state::<#ty>();),
+        Source::Extractor => {
+            quote!(<#ty as ::rws::__private::FromRequestParts>::requirements(requirements);)
+        }
+        _ => quote!(),
+    }
+}
+
+pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
+    let ident = input.ident;
+    if input.whole_body {
+        return quote! {
+            impl ::rws::__private::FromRequest for #ident {
+                type Rejection = ::rws::Response;
+
+                async fn from_request(req: ::rws::Request) -> ::core::result::Result<Self, ::rws::Response> {
+                    ::rws::__private::derive::whole_body::<Self>(req).await
+                }
+            }
+        };
+    }
+    let requirements: Vec<TokenStream> = input.fields.iter().map(requirement).collect();
+    let Some(body) = input
+        .fields
+        .iter()
+        .find(|f| matches!(f.source, Source::Body))
+    else {
+        let inits = input.fields.iter().map(|f| {
+            let (name, value) = (f.ident, head_value(f));
+            quote!(#name: #value)
+        });
+        return quote! {
+            impl ::rws::__private::FromRequestParts for #ident {
+                type Rejection = ::rws::Response;
+
+                async fn from_request_parts(
+                    parts: &mut ::rws::http::request::Parts,
+                ) -> ::core::result::Result<Self, ::rws::Response> {
+                    ::core::result::Result::Ok(Self { #(#inits,)* })
+                }
+
+                fn requirements(requirements: &mut ::rws::extract::Requirements) {
+                    #(#requirements)*
+                }
+            }
+        };
+    };
+    // Head fields first, from the head; then the request is put back together for the body.
+    let heads = input
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.source, Source::Body))
+        .map(|f| {
+            let (name, value) = (f.ident, head_value(f));
+            quote!(let #name = #value;)
+        });
+    let names = input.fields.iter().map(|f| f.ident);
+    let (body_name, body_ty) = (body.ident, body.ty);
+    let read_body = quote_spanned! {body_ty.span()=>
+        ::rws::__private::derive::body_field::<_, #body_ty>(::rws::Request::from_parts(head, body)).await?
+    };
+    quote! {
+        impl ::rws::__private::FromRequest for #ident {
+            type Rejection = ::rws::Response;
+
+            async fn from_request(req: ::rws::Request) -> ::core::result::Result<Self, ::rws::Response> {
+                let (mut head, body) = req.into_parts();
+                let parts = &mut head;
+                #(#heads)*
+                let #body_name = #read_body;
+                ::core::result::Result::Ok(Self { #(#names,)* })
+            }
+
+            fn requirements(requirements: &mut ::rws::extract::Requirements) {
+                #(#requirements)*
+            }
+        }
+    }
+}

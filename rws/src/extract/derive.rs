@@ -1,0 +1,163 @@
+//! What `#[derive(FromRequest)]`'s generated code calls: one helper per field source, so that the
+//! expansion stays small. Not a public API.
+// The error side is the rejection the derived extractor answers with; it is built once, on the
+// cold path, and handed straight back, so its size costs nothing worth a box.
+#![allow(clippy::result_large_err)]
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use http::request::Parts;
+use http::{HeaderValue, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::{Form, FromRequest, FromRequestParts, Json};
+use crate::Request;
+use crate::context::RequestContext;
+use crate::error::Error;
+use crate::response::{IntoResponse, Response};
+use crate::router::decode;
+
+fn invalid<E: Display>(source: &str, name: &str, field: &str, e: E) -> Response {
+    Error::bad_request(format!(
+        "{source} `{name}` (field `{field}`) is invalid: {e}"
+    ))
+    .with_extension("field", field)
+    .with_extension("source", source)
+    .into_response()
+}
+
+fn parse<T>(raw: &str, source: &str, name: &str, field: &str) -> Result<T, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    raw.parse().map_err(|e| invalid(source, name, field, e))
+}
+
+/// A required field's value, or a 400 naming it and where it should have come from.
+pub fn required<T>(value: Option<T>, source: &str, name: &str, field: &str) -> Result<T, Response> {
+    value.ok_or_else(|| {
+        Error::bad_request(format!("missing {source} `{name}` (field `{field}`)"))
+            .with_extension("field", field)
+            .with_extension("source", source)
+            .into_response()
+    })
+}
+
+/// `#[from_header("…")]`.
+pub fn header<T>(parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let Some(value) = parts.headers.get(name) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| invalid("header", name, field, "not visible ASCII"))?;
+    parse(text, "header", name, field).map(Some)
+}
+
+/// `#[from_query("…")]` (the first value of a repeated key).
+pub fn query<T>(parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let query = parts.uri.query().unwrap_or_default();
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_str(query).map_err(|e| invalid("query parameter", name, field, e))?;
+    match pairs.into_iter().find(|(k, _)| k == name) {
+        Some((_, v)) => parse(&v, "query parameter", name, field).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `#[from_path("…")]`.
+pub fn path<T>(parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let Some(route) = RequestContext::of(parts).and_then(|ctx| ctx.route.as_ref()) else {
+        return Ok(None);
+    };
+    let Some((_, raw)) = route.params().find(|(n, _)| *n == name) else {
+        return Ok(None);
+    };
+    let value = decode(raw).map_err(|e| invalid("path parameter", name, field, e))?;
+    parse(&value, "path parameter", name, field).map(Some)
+}
+
+/// `#[from_cookie("…")]`: the first cookie of that name; malformed pairs are skipped.
+pub fn cookie<T>(parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let found = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned());
+    match found {
+        Some(v) => parse(&v, "cookie", name, field).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `#[from_state]` and unmarked extractor fields.
+pub async fn part<T: FromRequestParts>(parts: &mut Parts) -> Result<T, Response> {
+    T::from_request_parts(parts)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+/// `#[from_body]`.
+pub async fn body_field<M, T: FromRequest<M>>(req: Request) -> Result<T, Response> {
+    T::from_request(req)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+/// A struct without field attributes: the whole body, JSON or urlencoded form by `Content-Type`.
+pub async fn whole_body<T: DeserializeOwned + Send>(req: Request) -> Result<T, Response> {
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match content_type.as_deref() {
+        Some("application/x-www-form-urlencoded") => Form::<T>::from_request(req)
+            .await
+            .map(|f| f.0)
+            .map_err(IntoResponse::into_response),
+        Some(ct) if ct == "application/json" || ct.ends_with("+json") => {
+            Json::<T>::from_request(req)
+                .await
+                .map(|j| j.0)
+                .map_err(IntoResponse::into_response)
+        }
+        _ => Err(Error::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .with_detail(
+                "expected `Content-Type: application/json` or `application/x-www-form-urlencoded`",
+            )
+            .with_header(
+                http::header::ACCEPT,
+                HeaderValue::from_static("application/json, application/x-www-form-urlencoded"),
+            )
+            .into_response()),
+    }
+}

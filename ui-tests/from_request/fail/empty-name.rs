@@ -1,0 +1,9 @@
+use rws::FromRequest;
+
+#[derive(FromRequest)]
+struct Auth {
+    #[from_query("")]
+    token: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use rws::FromRequest;
+
+#[derive(FromRequest)]
+enum Auth {
+    Token(String),
+}
+
+fn main() {}

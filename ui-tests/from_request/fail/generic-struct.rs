@@ -1,0 +1,9 @@
+use rws::FromRequest;
+
+#[derive(FromRequest)]
+struct Wrapper<T> {
+    #[from_query("v")]
+    value: Option<T>,
+}
+
+fn main() {}
