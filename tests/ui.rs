@@ -8,4 +8,6 @@ fn ui() {
     t.pass("../ui-tests/route/pass/*.rs");
     t.compile_fail("../ui-tests/from_request/fail/*.rs");
     t.pass("../ui-tests/from_request/pass/*.rs");
+    t.compile_fail("../ui-tests/validate/fail/*.rs");
+    t.pass("../ui-tests/validate/pass/*.rs");
 }

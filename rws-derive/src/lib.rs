@@ -4,6 +4,7 @@
 //! generated code names only `::rws::…` paths.
 
 mod from_request;
+mod validate;
 
 use proc_macro::TokenStream;
 
@@ -30,4 +31,24 @@ use proc_macro::TokenStream;
 )]
 pub fn derive_from_request(input: TokenStream) -> TokenStream {
     from_request::expand_with(input.into()).into()
+}
+
+/// Validation rules in the `validator` crate's syntax, checked by the `validator` crate through
+/// rws: `length`, `range`, `email`, `url`, `contains`, `does_not_contain`, `must_match`, `regex`,
+/// `custom`, `nested`, `required`, each with an optional `message` and `code`. `Option<T>` fields
+/// are checked when present. A struct that also derives `FromRequest` is validated when
+/// extracted; `Valid<E>` validates any other extractor.
+///
+/// ```ignore
+/// #[derive(Deserialize, Validate, FromRequest)]
+/// struct CreateUser {
+///     #[validate(length(min = 1, max = 50))]
+///     name: String,
+///     #[validate(email)]
+///     email: String,
+/// }
+/// ```
+#[proc_macro_derive(Validate, attributes(validate))]
+pub fn derive_validate(input: TokenStream) -> TokenStream {
+    validate::expand_with(input.into()).into()
 }

@@ -57,6 +57,8 @@ pub use test_client::{TestClient, TestRequest, TestResponse};
 
 pub use http;
 pub use rws_derive::FromRequest;
+#[cfg(feature = "validate")]
+pub use rws_derive::Validate;
 pub use rws_macros::{delete, get, head, main, options, patch, post, put, route};
 
 /// What the macros' generated code names; not a public API.
@@ -66,6 +68,46 @@ pub mod __private {
     pub use crate::extract::derive;
     pub use crate::extract::{FromRequest, FromRequestParts};
     pub use inventory;
+    #[cfg(feature = "validate")]
+    pub use validator;
+
+    /// `#[derive(Validate)]`'s helpers.
+    #[cfg(feature = "validate")]
+    pub mod validation {
+        use std::borrow::Cow;
+
+        use validator::{Validate, ValidationError, ValidationErrors};
+
+        /// A rule's failure, with its code, message and parameters.
+        pub fn error(
+            code: &'static str,
+            message: Option<&'static str>,
+            params: &[(&'static str, serde_json::Value)],
+        ) -> ValidationError {
+            let mut e = ValidationError::new(code);
+            for (k, v) in params {
+                e.add_param(Cow::Borrowed(*k), v);
+            }
+            if let Some(m) = message {
+                e = e.with_message(Cow::Borrowed(m));
+            }
+            e
+        }
+
+        /// A rule's parameter as JSON (`null` if it does not serialise).
+        pub fn param<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Value {
+            serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+        }
+
+        /// `nested`: a struct's or a list's own errors, under the field's name.
+        pub fn nested<T: Validate + ?Sized>(
+            errors: &mut ValidationErrors,
+            field: &'static str,
+            value: &T,
+        ) {
+            errors.merge_self(field, value.validate());
+        }
+    }
 
     /// `#[rws::main]`'s logging: `rws::logging::init()` when the feature is on.
     pub fn init_logging() {
@@ -106,6 +148,8 @@ pub mod prelude {
     pub use bytes::Bytes;
     pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
     pub use rws_derive::FromRequest;
+    #[cfg(feature = "validate")]
+    pub use rws_derive::Validate;
 }
 
 #[cfg(doctest)]

@@ -47,15 +47,29 @@ fn requirement(field: &Field<'_>) -> TokenStream {
     }
 }
 
+/// Validates `value` when its type also derives `Validate` (see `rws::__private::derive`).
+fn validate(value: &TokenStream) -> TokenStream {
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use ::rws::__private::derive::{SkipValidate as _, ValidateIfValidate as _};
+            (&::rws::__private::derive::MaybeValidate(&#value)).rws_validate()?;
+        }
+    }
+}
+
 pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     let ident = input.ident;
+    let check = validate(&quote!(value));
     if input.whole_body {
         return quote! {
             impl ::rws::__private::FromRequest for #ident {
                 type Rejection = ::rws::Response;
 
                 async fn from_request(req: ::rws::Request) -> ::core::result::Result<Self, ::rws::Response> {
-                    ::rws::__private::derive::whole_body::<Self>(req).await
+                    let value = ::rws::__private::derive::whole_body::<Self>(req).await?;
+                    #check
+                    ::core::result::Result::Ok(value)
                 }
             }
         };
@@ -77,7 +91,9 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
                 async fn from_request_parts(
                     parts: &mut ::rws::http::request::Parts,
                 ) -> ::core::result::Result<Self, ::rws::Response> {
-                    ::core::result::Result::Ok(Self { #(#inits,)* })
+                    let value = Self { #(#inits,)* };
+                    #check
+                    ::core::result::Result::Ok(value)
                 }
 
                 fn requirements(requirements: &mut ::rws::extract::Requirements) {
@@ -109,7 +125,9 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
                 let parts = &mut head;
                 #(#heads)*
                 let #body_name = #read_body;
-                ::core::result::Result::Ok(Self { #(#names,)* })
+                let value = Self { #(#names,)* };
+                #check
+                ::core::result::Result::Ok(value)
             }
 
             fn requirements(requirements: &mut ::rws::extract::Requirements) {

@@ -161,3 +161,28 @@ pub async fn whole_body<T: DeserializeOwned + Send>(req: Request) -> Result<T, R
             .into_response()),
     }
 }
+
+/// `#[derive(FromRequest)]` on a type that also derives `Validate` validates it. The derive cannot
+/// see the struct's other derives, so the choice is made at compile time by autoref: the
+/// `ValidateIfValidate` impl (on `MaybeValidate`, for `T: Validate`, with the `validate` feature)
+/// wins over the `SkipValidate` fallback (on `&MaybeValidate`).
+#[derive(Debug)]
+pub struct MaybeValidate<'a, T>(pub &'a T);
+
+/// Validates; implemented for `MaybeValidate<T>` when `T: Validate`.
+pub trait ValidateIfValidate {
+    /// Runs the validation, answering 422 on failure.
+    fn rws_validate(&self) -> Result<(), Response>;
+}
+
+/// The fallback: nothing to validate.
+pub trait SkipValidate {
+    /// Does nothing.
+    fn rws_validate(&self) -> Result<(), Response>;
+}
+
+impl<T> SkipValidate for &MaybeValidate<'_, T> {
+    fn rws_validate(&self) -> Result<(), Response> {
+        Ok(())
+    }
+}

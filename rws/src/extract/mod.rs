@@ -18,6 +18,8 @@ mod query;
 mod rejection;
 mod request_parts;
 mod state;
+#[cfg(feature = "validate")]
+mod valid;
 
 use std::future::Future;
 
@@ -37,6 +39,12 @@ pub use path_params::PathParams;
 pub use query::{Query, QueryRejection};
 pub use rejection::MissingContext;
 pub use state::{State, StateRejection};
+#[cfg(feature = "validate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
+pub use valid::{Valid, Validate, Validated, rejection as validation_problem};
+#[cfg(feature = "validate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
+pub use validator::{ValidationError, ValidationErrors};
 
 /// Extracts a value from the head of a request (method, URI, headers, extensions).
 ///

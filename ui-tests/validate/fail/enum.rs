@@ -1,0 +1,8 @@
+use rws::Validate;
+
+#[derive(Validate)]
+enum Choice {
+    A,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use rws::Validate;
+
+#[derive(Validate)]
+struct User {
+    #[validate]
+    name: String,
+}
+
+fn main() {}
