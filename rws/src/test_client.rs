@@ -165,13 +165,7 @@ impl TestRequest {
             Err(never) => match never {},
         };
         // What a client sees over the wire: hyper frames a body of known size with its length.
-        let status = res.status();
-        if !(status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED)
-        {
-            crate::app::service::set_content_length(&mut res);
-        }
+        crate::app::service::set_content_length(&mut res);
         TestResponse { res }
     }
 }

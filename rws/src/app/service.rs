@@ -135,27 +135,31 @@ impl Future for ResponseFuture {
     }
 }
 
+/// Statuses that never carry a body (RFC 9110 §6.4.1).
+fn bodiless(status: StatusCode) -> bool {
+    status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+}
+
 /// Drops the body of a HEAD response, after announcing its length so that HEAD says what GET
 /// would send. Other responses keep their body: hyper frames them, writing `Content-Length`
 /// from the body's exact size when it is known.
 fn finish(res: &mut Response, head: bool) {
-    let status = res.status();
-    let bodiless = status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED;
-    if head && !bodiless {
+    if head {
         set_content_length(res);
     }
-    if head || bodiless {
+    if head || bodiless(res.status()) {
         *res.body_mut() = Body::empty();
     }
 }
 
 /// Sets `Content-Length` from the body's exact size, as hyper does on the wire, unless the
-/// response already says how it is framed.
+/// status has no body or the response already says how it is framed.
 pub(crate) fn set_content_length(res: &mut Response) {
     let headers = res.headers();
-    if !headers.contains_key(CONTENT_LENGTH)
+    if !bodiless(res.status())
+        && !headers.contains_key(CONTENT_LENGTH)
         && !headers.contains_key(TRANSFER_ENCODING)
         && let Some(len) = res.body().size_hint().exact()
     {
