@@ -47,19 +47,30 @@ def status_kib(pid, key):
     return 0
 
 
-def wait_port(pid):
+def port_in_use():
+    import socket
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", PORT)) == 0
+
+
+def wait_port(proc):
     for _ in range(500):
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode} before listening")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/plaintext", timeout=1).read()
             return
         except Exception:
             time.sleep(0.02)
-    raise SystemExit(f"server {pid} did not start")
+    raise SystemExit(f"server {proc.pid} did not start")
 
 
 def to_ms(text):
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    parsed = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not parsed:
+        raise SystemExit(f"unexpected wrk latency {text!r}")
+    value, unit = parsed.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def run_wrk(path, script, body_file):
@@ -71,8 +82,8 @@ def run_wrk(path, script, body_file):
     cmd.append(f"http://127.0.0.1:{PORT}{path}")
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if bad:
         raise SystemExit(f"{path}: {bad.group(1)} non-2xx responses:\n{out}")
@@ -82,9 +93,11 @@ def run_wrk(path, script, body_file):
 def one_run(server, workload, body_file):
     name, _, path, script = workload
     env = dict(os.environ, RWS_CONFIG_ADDRESS="127.0.0.1", RWS_CONFIG_PORT=str(PORT), RUST_LOG="off")
+    if port_in_use():
+        raise SystemExit(f"port {PORT} is already in use: another server would be measured")
     proc = subprocess.Popen(PIN_SERVER + [f"target/release/bench-{server}"], env=env)
     try:
-        wait_port(proc.pid)
+        wait_port(proc)
         idle = status_kib(proc.pid, "VmRSS")
         rps, p50, p99 = run_wrk(path, script, body_file)
         peak = status_kib(proc.pid, "VmHWM")
