@@ -11,7 +11,7 @@ use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::{Form, FromRequest, FromRequestParts, Json};
+use super::{Form, FromRequest, FromRequestParts, Json, form, json};
 use crate::Request;
 use crate::context::RequestContext;
 use crate::error::Error;
@@ -128,29 +128,19 @@ pub async fn body_field<M, T: FromRequest<M>>(req: Request) -> Result<T, Respons
 
 /// A struct without field attributes: the whole body, JSON or urlencoded form by `Content-Type`.
 pub async fn whole_body<T: DeserializeOwned + Send>(req: Request) -> Result<T, Response> {
-    let content_type = req
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        });
-    match content_type.as_deref() {
-        Some("application/x-www-form-urlencoded") => Form::<T>::from_request(req)
+    // The same media-type rules as the `Form` and `Json` extractors this dispatches to.
+    if form::is_form(req.headers()) {
+        Form::<T>::from_request(req)
             .await
             .map(|f| f.0)
-            .map_err(IntoResponse::into_response),
-        Some(ct) if ct == "application/json" || ct.ends_with("+json") => {
-            Json::<T>::from_request(req)
-                .await
-                .map(|j| j.0)
-                .map_err(IntoResponse::into_response)
-        }
-        _ => Err(Error::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .map_err(IntoResponse::into_response)
+    } else if json::is_json(req.headers()) {
+        Json::<T>::from_request(req)
+            .await
+            .map(|j| j.0)
+            .map_err(IntoResponse::into_response)
+    } else {
+        Err(Error::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
             .with_detail(
                 "expected `Content-Type: application/json` or `application/x-www-form-urlencoded`",
             )
@@ -158,7 +148,7 @@ pub async fn whole_body<T: DeserializeOwned + Send>(req: Request) -> Result<T, R
                 http::header::ACCEPT,
                 HeaderValue::from_static("application/json, application/x-www-form-urlencoded"),
             )
-            .into_response()),
+            .into_response())
     }
 }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use http::header::CONTENT_TYPE;
-use http::{Method, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::FromRequest;
@@ -36,6 +36,18 @@ impl<T> std::ops::Deref for Form<T> {
     }
 }
 
+/// Whether the `Content-Type` is `application/x-www-form-urlencoded`.
+pub(super) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
 impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
     type Rejection = FormRejection;
 
@@ -46,16 +58,7 @@ impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
                 .map(Form)
                 .map_err(|e| FormRejection::Invalid(e.to_string()));
         }
-        let urlencoded = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                v.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !urlencoded {
+        if !is_form(req.headers()) {
             return Err(FormRejection::UnsupportedMediaType);
         }
         let bytes = read_limited(req).await.map_err(FormRejection::Body)?;

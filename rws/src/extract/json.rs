@@ -48,7 +48,7 @@ impl<T> std::ops::DerefMut for Json<T> {
 }
 
 /// Whether the `Content-Type` is `application/json` or `application/<anything>+json`.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
