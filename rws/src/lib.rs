@@ -34,6 +34,8 @@ mod connection;
 mod context;
 pub mod error;
 pub mod extract;
+#[cfg(feature = "fs")]
+pub mod fs;
 pub mod handler;
 #[cfg(feature = "logging")]
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]

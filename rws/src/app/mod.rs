@@ -327,6 +327,12 @@ impl App {
         self
     }
 
+    /// Records a problem for [`App::build`] to report.
+    pub(crate) fn problem(mut self, problem: String) -> Self {
+        self.problems.push(problem);
+        self
+    }
+
     fn absorb(&mut self, prefix: &str, app: App) {
         let App {
             macro_routes: _,
