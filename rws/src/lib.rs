@@ -30,6 +30,8 @@
 
 pub mod app;
 pub mod body;
+#[cfg(feature = "config")]
+pub mod config;
 mod connection;
 mod context;
 pub mod error;

@@ -20,6 +20,7 @@
 //! # let _ = app;
 //! ```
 
+mod cors;
 mod from_fn;
 mod layered;
 mod next;
@@ -28,6 +29,7 @@ mod tower;
 use std::future::Future;
 use std::sync::Arc;
 
+pub use cors::{Cors, OriginPattern};
 pub use from_fn::{FromFn, from_fn};
 pub use layered::{HandlerExt, Layered};
 pub use next::Next;

@@ -1,0 +1,84 @@
+//! Every configuration key, with its kind and a line of documentation: the one list the
+//! environment mapping, `--set`, `rws --help` and `--print-config` are built from.
+
+/// What kind of value a key takes; tells how an environment or command-line string is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string (also sizes and durations, which parse their own text).
+    Text,
+    /// An integer.
+    Integer,
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    Bool,
+    /// A list; from a string, comma-separated.
+    List,
+}
+
+/// One configuration key.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    /// The dotted key, as in the TOML file: `limits.body`.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: Kind,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+impl Key {
+    /// The environment variable setting this key: `RWS_CONFIG_LIMITS_BODY`.
+    pub fn env_var(&self) -> String {
+        format!(
+            "RWS_CONFIG_{}",
+            self.name.replace('.', "_").to_ascii_uppercase()
+        )
+    }
+
+    /// The key named `name`, if there is one.
+    pub fn find(name: &str) -> Option<&'static Key> {
+        KEYS.iter().find(|k| k.name == name)
+    }
+}
+
+macro_rules! keys {
+    ($($name:literal $kind:ident $doc:literal,)*) => {
+        /// Every configuration key.
+        pub const KEYS: &[Key] = &[$(Key { name: $name, kind: Kind::$kind, doc: $doc },)*];
+    };
+}
+
+keys! {
+    "address" Text "IP address to listen on [127.0.0.1]",
+    "port" Integer "port to listen on; 0 picks a free one [7878]",
+    "root" Text "folder to serve; unset serves the welcome page",
+    "workers" Integer "runtime worker threads [one per core]",
+    "redirect_port" Integer "plain-HTTP port redirecting to HTTPS (needs TLS)",
+    "compression" Bool "compress responses on the fly [false]",
+    "tls.cert" Text "TLS certificate chain, PEM",
+    "tls.key" Text "TLS private key, PEM",
+    "files.index" Text "a directory's index file; empty for none [index.html]",
+    "files.listing" Bool "list directories without an index [false]",
+    "files.precompressed" Bool "serve .br/.zst/.gz siblings by Accept-Encoding [true]",
+    "files.cache_control" Text "Cache-Control header of file responses",
+    "files.spa_fallback" Text "file served (200) for paths naming no file, e.g. index.html",
+    "cors.origins" List "allowed origins: exact, *, or https://*.example.com; empty disables CORS",
+    "cors.methods" List "allowed methods [GET, HEAD, POST]",
+    "cors.headers" List "allowed request headers",
+    "cors.expose_headers" List "response headers scripts may read",
+    "cors.credentials" Bool "allow credentials; not with origin * [false]",
+    "cors.max_age" Text "how long a preflight answer may be cached, e.g. 10m",
+    "limits.body" Text "largest request body, e.g. 2MiB [2MiB]",
+    "limits.header_size" Text "largest request head [16KiB]",
+    "limits.headers" Integer "most request headers [100]",
+    "limits.connections" Integer "most connections at once [10000]",
+    "limits.http2_streams" Integer "most concurrent HTTP/2 streams per connection [200]",
+    "timeouts.header_read" Text "time to send a request head [10s]",
+    "timeouts.keep_alive" Text "idle keep-alive connection lifetime [60s]",
+    "timeouts.request" Text "time until a response starts; 0 for none [60s]",
+    "timeouts.grace_period" Text "shutdown wait for in-flight requests [30s]",
+    "endpoints.health" Text "liveness path; empty disables [/healthz]",
+    "endpoints.ready" Text "readiness path; empty disables [/readyz]",
+    "endpoints.metrics" Text "Prometheus metrics path; empty disables [/metrics]",
+    "log.level" Text "diagnostic log filter (RUST_LOG wins) [info]",
+    "log.access" Text "access log: common, combined, json or off [common]",
+}

@@ -1,0 +1,520 @@
+//! Layering defaults, the TOML file, the environment and the command line into one [`Config`],
+//! keeping where each value came from.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::path::Path;
+
+use toml::{Table, Value};
+
+use super::Config;
+use super::keys::{KEYS, Key, Kind};
+use super::validate::validate;
+
+/// Where a configuration value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The built-in default.
+    Default,
+    /// A line of the configuration file.
+    File {
+        /// The file's path, as given.
+        path: String,
+        /// The line (from 1).
+        line: usize,
+    },
+    /// An environment variable.
+    Env(String),
+    /// A command-line flag.
+    Cli(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => f.write_str("default"),
+            Origin::File { path, line } => write!(f, "{path}:{line}"),
+            Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::Cli(flag) => write!(f, "command line {flag}"),
+        }
+    }
+}
+
+/// Why a configuration was refused: every problem found, each naming the key, where it was set
+/// (file and line, variable or flag) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    problems: Vec<String>,
+}
+
+impl ConfigError {
+    /// Each problem, one line each.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.problems.join("\n"))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A loaded configuration and the origin of each value.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The effective configuration.
+    pub config: Config,
+    origins: BTreeMap<String, Origin>,
+}
+
+impl Loaded {
+    /// Where the value of `key` (dotted: `limits.body`) came from.
+    pub fn origin(&self, key: &str) -> &Origin {
+        self.origins.get(key).unwrap_or(&Origin::Default)
+    }
+
+    /// The effective configuration as TOML, each value with its origin in a comment: what
+    /// `rws --print-config` prints. Unset keys are listed commented out.
+    pub fn describe(&self) -> String {
+        let effective = Value::try_from(&self.config).unwrap_or(Value::Table(Table::new()));
+        let mut out = String::new();
+        for key in KEYS {
+            match lookup(&effective, key.name) {
+                Some(value) => {
+                    let _ = writeln!(out, "{} = {value}  # {}", key.name, self.origin(key.name));
+                }
+                None => {
+                    let _ = writeln!(out, "# {} (unset)  # {}", key.name, key.doc);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Builds a [`Config`] from its layers: defaults < file < environment < command line.
+#[derive(Debug, Default)]
+pub struct Loader {
+    file: Option<(String, String)>,
+    env: Vec<(String, String)>,
+    cli: Vec<(String, String, String)>,
+    problems: Vec<String>,
+}
+
+impl Loader {
+    /// A loader with the defaults only.
+    pub fn new() -> Self {
+        Loader::default()
+    }
+
+    /// Reads the TOML file at `path`; a missing or unreadable file is a problem.
+    pub fn file(mut self, path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref();
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.file = Some((path.display().to_string(), text)),
+            Err(e) => self.problems.push(format!(
+                "{}: cannot read the configuration file: {e}",
+                path.display()
+            )),
+        }
+        self
+    }
+
+    /// Reads the TOML file at `path` if there is one.
+    pub fn file_if_exists(self, path: impl AsRef<Path>) -> Self {
+        if path.as_ref().exists() {
+            self.file(path)
+        } else {
+            self
+        }
+    }
+
+    /// Uses `text` as the file's contents, `name` naming it in messages.
+    pub fn file_text(mut self, name: &str, text: &str) -> Self {
+        self.file = Some((name.to_owned(), text.to_owned()));
+        self
+    }
+
+    /// Takes the `RWS_CONFIG_*` variables of `vars` (others are ignored; `RWS_CONFIG_FILE`
+    /// names the file and is not a key). An unknown `RWS_CONFIG_*` variable is a problem.
+    pub fn env<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        for (name, value) in vars {
+            let name = name.into();
+            if name.starts_with("RWS_CONFIG_") && name != "RWS_CONFIG_FILE" {
+                self.env.push((name, value.into()));
+            }
+        }
+        self
+    }
+
+    /// Sets `key` to `value` from the command line flag `flag` (named in messages).
+    pub fn set(mut self, key: &str, value: &str, flag: &str) -> Self {
+        self.cli
+            .push((key.to_owned(), value.to_owned(), flag.to_owned()));
+        self
+    }
+
+    /// Merges the layers and checks the result; every problem is reported at once.
+    pub fn load(self) -> Result<Loaded, ConfigError> {
+        let Loader {
+            file,
+            env,
+            cli,
+            mut problems,
+        } = self;
+        let mut merged = Table::new();
+        let mut origins = BTreeMap::new();
+
+        if let Some((path, text)) = file {
+            read_file(&path, &text, &mut merged, &mut origins, &mut problems);
+        }
+        for (var, value) in env {
+            match KEYS.iter().find(|k| k.env_var() == var) {
+                Some(key) => match from_text(key, &value) {
+                    Ok(v) => {
+                        insert(&mut merged, key.name, v);
+                        origins.insert(key.name.to_owned(), Origin::Env(var));
+                    }
+                    Err(why) => problems.push(format!(
+                        "environment variable {var}={value:?}: `{}` {why}",
+                        key.name
+                    )),
+                },
+                None => problems.push(format!(
+                    "environment variable {var}: not a setting{}",
+                    suggest(
+                        &var.trim_start_matches("RWS_CONFIG_")
+                            .to_ascii_lowercase()
+                            .replace('_', ".")
+                    )
+                )),
+            }
+        }
+        for (name, value, flag) in cli {
+            match Key::find(&name) {
+                Some(key) => match from_text(key, &value) {
+                    Ok(v) => {
+                        insert(&mut merged, key.name, v);
+                        origins.insert(key.name.to_owned(), Origin::Cli(flag));
+                    }
+                    Err(why) => {
+                        problems.push(format!("command line {flag} {value:?}: `{name}` {why}"));
+                    }
+                },
+                None => problems.push(format!(
+                    "command line {flag}: `{name}` is not a setting{}",
+                    suggest(&name)
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError { problems });
+        }
+
+        let config: Config = match serde_path_to_error::deserialize(Value::Table(merged)) {
+            Ok(config) => config,
+            Err(e) => {
+                let key = e.path().to_string();
+                let origin = origins.get(&key).cloned().unwrap_or(Origin::Default);
+                return Err(ConfigError {
+                    problems: vec![format!(
+                        "{origin}: `{key}`: {}",
+                        e.into_inner().message().trim()
+                    )],
+                });
+            }
+        };
+        let problems = validate(&config, |key| {
+            origins.get(key).cloned().unwrap_or(Origin::Default)
+        });
+        if problems.is_empty() {
+            Ok(Loaded { config, origins })
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+}
+
+/// Parses the file, records each key's line, and reports syntax errors and unknown keys.
+fn read_file(
+    path: &str,
+    text: &str,
+    merged: &mut Table,
+    origins: &mut BTreeMap<String, Origin>,
+    problems: &mut Vec<String>,
+) {
+    let table: Table = match text.parse() {
+        Ok(table) => table,
+        Err(e) => {
+            let e: toml::de::Error = e;
+            let line = e.span().map_or(1, |s| line_of(text, s.start));
+            problems.push(format!("{path}:{line}: {}", e.message().trim()));
+            return;
+        }
+    };
+    let mut lines = BTreeMap::new();
+    if let Ok(doc) = toml::de::DeTable::parse(text) {
+        spans(doc.get_ref(), "", text, &mut lines);
+    }
+    let mut leaves = Vec::new();
+    flatten(&table, "", &mut leaves);
+    for (key, value) in leaves {
+        let line = lines.get(&key).copied().unwrap_or(1);
+        if Key::find(&key).is_none() {
+            problems.push(format!(
+                "{path}:{line}: unknown key `{key}`{}",
+                suggest(&key)
+            ));
+            continue;
+        }
+        insert(merged, &key, value);
+        origins.insert(
+            key,
+            Origin::File {
+                path: path.to_owned(),
+                line,
+            },
+        );
+    }
+}
+
+/// The line of every leaf key of a parsed document.
+fn spans(
+    table: &toml::de::DeTable<'_>,
+    prefix: &str,
+    text: &str,
+    out: &mut BTreeMap<String, usize>,
+) {
+    for (key, value) in table {
+        let name = join(prefix, key.get_ref());
+        match value.get_ref() {
+            toml::de::DeValue::Table(inner) => spans(inner, &name, text, out),
+            _ => {
+                out.insert(name, line_of(text, key.span().start));
+            }
+        }
+    }
+}
+
+/// Every non-table value with its dotted key.
+fn flatten(table: &Table, prefix: &str, out: &mut Vec<(String, Value)>) {
+    for (key, value) in table {
+        let name = join(prefix, key);
+        match value {
+            Value::Table(inner) => flatten(inner, &name, out),
+            _ => out.push((name, value.clone())),
+        }
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(1, |t| t.matches('\n').count() + 1)
+}
+
+/// Sets the dotted `key` in `table`, making the tables on the way.
+fn insert(table: &mut Table, key: &str, value: Value) {
+    let mut table = table;
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            table.insert(part.to_owned(), value);
+            return;
+        }
+        let entry = table
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        match entry {
+            Value::Table(inner) => table = inner,
+            _ => return,
+        }
+    }
+}
+
+fn lookup<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(value, |v, part| v.get(part))
+}
+
+/// An environment or command-line string as a TOML value of the key's kind.
+fn from_text(key: &Key, text: &str) -> Result<Value, String> {
+    let text = text.trim();
+    match key.kind {
+        Kind::Text => Ok(Value::String(text.to_owned())),
+        Kind::Integer => text
+            .parse::<i64>()
+            .map(Value::Integer)
+            .map_err(|_| "expects an integer".to_owned()),
+        Kind::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Value::Boolean(true)),
+            "false" | "0" | "no" | "off" => Ok(Value::Boolean(false)),
+            _ => Err("expects true or false".to_owned()),
+        },
+        Kind::List => Ok(Value::Array(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        )),
+    }
+}
+
+/// `; did you mean `port`?` for a near miss.
+fn suggest(name: &str) -> String {
+    KEYS.iter()
+        .map(|k| (distance(name, k.name), k.name))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| format!("; did you mean `{k}`?"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_list_names_every_field() {
+        let mut full = Config {
+            root: Some(".".into()),
+            workers: Some(2),
+            redirect_port: Some(80),
+            ..Config::default()
+        };
+        full.tls.cert = Some("c".into());
+        full.tls.key = Some("k".into());
+        full.files.cache_control = Some("x".into());
+        full.files.spa_fallback = Some("index.html".into());
+        full.cors.max_age = Some(super::super::HumanDuration(std::time::Duration::from_secs(
+            1,
+        )));
+        let Value::Table(table) = Value::try_from(&full).unwrap() else {
+            panic!()
+        };
+        let mut leaves = Vec::new();
+        flatten(&table, "", &mut leaves);
+        let mut fields: Vec<&str> = leaves.iter().map(|(k, _)| k.as_str()).collect();
+        let mut keys: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+        fields.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(fields, keys);
+    }
+
+    #[test]
+    fn precedence_cli_over_env_over_file_over_default() {
+        let loaded = Loader::new()
+            .file_text(
+                "f.toml",
+                "port = 1\naddress = \"0.0.0.0\"\n[log]\nlevel = \"warn\"\n",
+            )
+            .env([
+                ("RWS_CONFIG_PORT", "2"),
+                ("RWS_CONFIG_LOG_LEVEL", "debug"),
+                ("HOME", "/x"),
+            ])
+            .set("port", "3", "--port")
+            .load()
+            .unwrap();
+        assert_eq!(loaded.config.port, 3);
+        assert_eq!(loaded.config.log.level, "debug");
+        assert_eq!(loaded.config.address.to_string(), "0.0.0.0");
+        assert_eq!(loaded.origin("port"), &Origin::Cli("--port".into()));
+        assert_eq!(
+            loaded.origin("log.level"),
+            &Origin::Env("RWS_CONFIG_LOG_LEVEL".into())
+        );
+        assert_eq!(
+            loaded.origin("address"),
+            &Origin::File {
+                path: "f.toml".into(),
+                line: 2
+            }
+        );
+        assert_eq!(loaded.origin("limits.body"), &Origin::Default);
+        let described = loaded.describe();
+        assert!(
+            described.contains("port = 3  # command line --port\n"),
+            "{described}"
+        );
+        assert!(
+            described.contains("address = \"0.0.0.0\"  # f.toml:2\n"),
+            "{described}"
+        );
+        assert!(described.contains("# root (unset)"), "{described}");
+    }
+
+    fn problems(loader: Loader) -> Vec<String> {
+        loader.load().unwrap_err().problems().to_vec()
+    }
+
+    #[test]
+    fn bad_values_name_the_key_the_place_and_why() {
+        let file = |text: &str| problems(Loader::new().file_text("rws.config.toml", text));
+        assert_eq!(
+            file("\n\nport = 70000\n"),
+            ["rws.config.toml:3: `port`: invalid value: integer `70000`, expected u16"]
+        );
+        assert_eq!(
+            file("[limits]\nbody = \"lots\"\n")[0]
+                .split(": ")
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["rws.config.toml:2", "`limits.body`"]
+        );
+        assert_eq!(
+            file("prot = 1\n"),
+            ["rws.config.toml:1: unknown key `prot`; did you mean `port`?"]
+        );
+        assert!(file("port = \n")[0].starts_with("rws.config.toml:1: "));
+        assert!(file("[log]\naccess = \"xml\"\n")[0].contains("unknown variant `xml`"));
+        assert_eq!(
+            problems(Loader::new().env([("RWS_CONFIG_PORT", "http")])),
+            ["environment variable RWS_CONFIG_PORT=\"http\": `port` expects an integer"]
+        );
+        assert_eq!(
+            problems(Loader::new().env([("RWS_CONFIG_PROT", "1")])),
+            ["environment variable RWS_CONFIG_PROT: not a setting; did you mean `port`?"]
+        );
+        assert_eq!(
+            problems(Loader::new().set("files.listing", "maybe", "--listing")),
+            ["command line --listing \"maybe\": `files.listing` expects true or false"]
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! The `rws` server's configuration: one typed [`Config`], layered from defaults, a
+//! `rws.config.toml` file, `RWS_CONFIG_*` environment variables and command-line flags (each
+//! overriding the one before), with the origin of every value kept for error messages and
+//! `rws --print-config`.
+//!
+//! ```
+//! use rws::config::{Config, Loader};
+//!
+//! let loaded = Loader::new()
+//!     .file_text("rws.config.toml", "port = 8080\n[files]\nlisting = true\n")
+//!     .env([("RWS_CONFIG_PORT", "9090")])
+//!     .load()
+//!     .unwrap();
+//! assert_eq!(loaded.config.port, 9090); // the environment overrides the file
+//! assert!(loaded.config.files.listing);
+//! assert_eq!(loaded.origin("port").to_string(), "environment variable RWS_CONFIG_PORT");
+//!
+//! let err = Loader::new().file_text("rws.config.toml", "port = \"eighty\"\n").load().unwrap_err();
+//! assert!(err.to_string().contains("rws.config.toml:1: `port`"));
+//! ```
+
+mod keys;
+mod loader;
+mod validate;
+mod values;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use keys::{KEYS, Key, Kind};
+pub use loader::{ConfigError, Loaded, Loader, Origin};
+pub use values::{ByteSize, HumanDuration};
+
+use crate::middleware::Cors;
+use crate::server::Limits;
+
+/// The effective configuration of an `rws` server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// The IP address to listen on.
+    pub address: IpAddr,
+    /// The port to listen on (0: any free port).
+    pub port: u16,
+    /// The folder to serve; none serves the embedded welcome page.
+    pub root: Option<PathBuf>,
+    /// Worker threads of the runtime (default: one per core).
+    pub workers: Option<usize>,
+    /// A plain-HTTP port that redirects to HTTPS (needs TLS).
+    pub redirect_port: Option<u16>,
+    /// Compress responses on the fly.
+    pub compression: bool,
+    /// TLS certificate and key.
+    pub tls: TlsConfig,
+    /// Static file serving.
+    pub files: FilesConfig,
+    /// Cross-origin resource sharing.
+    pub cors: CorsConfig,
+    /// Size and count limits.
+    pub limits: LimitsConfig,
+    /// Timeouts.
+    pub timeouts: TimeoutsConfig,
+    /// The built-in endpoints' paths.
+    pub endpoints: EndpointsConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 7878,
+            root: None,
+            workers: None,
+            redirect_port: None,
+            compression: false,
+            tls: TlsConfig::default(),
+            files: FilesConfig::default(),
+            cors: CorsConfig::default(),
+            limits: LimitsConfig::default(),
+            timeouts: TimeoutsConfig::default(),
+            endpoints: EndpointsConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// `address:port`.
+    pub fn socket_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.address, self.port)
+    }
+
+    /// The server limits and timeouts this configuration sets.
+    pub fn server_limits(&self) -> Limits {
+        let l = &self.limits;
+        let t = &self.timeouts;
+        Limits {
+            max_header_size: usize::try_from(l.header_size.0).unwrap_or(usize::MAX),
+            max_headers: l.headers,
+            max_connections: l.connections,
+            http2_max_concurrent_streams: l.http2_streams,
+            header_read_timeout: t.header_read.0,
+            keep_alive_timeout: t.keep_alive.0,
+            request_timeout: Some(t.request.0).filter(|d| !d.is_zero()),
+            grace_period: t.grace_period.0,
+            ..Limits::default()
+        }
+    }
+
+    /// The request body limit, in bytes.
+    pub fn body_limit(&self) -> usize {
+        usize::try_from(self.limits.body.0).unwrap_or(usize::MAX)
+    }
+
+    /// The CORS middleware `[cors]` describes, if it allows any origin.
+    ///
+    /// # Panics
+    ///
+    /// If the configuration was not checked by [`Loader::load`] and has an invalid origin,
+    /// header name, or credentials with `*`.
+    pub fn cors(&self) -> Option<Cors> {
+        let c = &self.cors;
+        if c.origins.is_empty() {
+            return None;
+        }
+        let mut cors = Cors::new();
+        for origin in &c.origins {
+            cors = cors.allow_origin(origin);
+        }
+        if !c.methods.is_empty() {
+            cors = cors.allow_methods(c.methods.iter().filter_map(|m| m.parse().ok()));
+        }
+        cors = if c.headers.iter().any(|h| h == "*") {
+            cors.allow_any_header()
+        } else {
+            cors.allow_headers(c.headers.iter().map(String::as_str))
+        };
+        cors = cors
+            .expose_headers(c.expose_headers.iter().map(String::as_str))
+            .allow_credentials(c.credentials);
+        if let Some(max_age) = c.max_age {
+            cors = cors.max_age(max_age.0);
+        }
+        Some(cors)
+    }
+
+    /// The [`ServeDir`](crate::fs::ServeDir) for `root` with the `[files]` options, if a root
+    /// is set.
+    #[cfg(feature = "fs")]
+    pub fn serve_dir(&self) -> Option<crate::fs::ServeDir> {
+        let f = &self.files;
+        let mut dir = crate::fs::ServeDir::new(self.root.as_ref()?)
+            .index_file(Some(f.index.as_str()).filter(|i| !i.is_empty()))
+            .listing(f.listing)
+            .precompressed(f.precompressed);
+        if let Some(cache_control) = &f.cache_control {
+            dir = dir.cache_control(cache_control);
+        }
+        if let Some(fallback) = &f.spa_fallback {
+            dir = dir.spa_fallback(fallback);
+        }
+        Some(dir)
+    }
+}
+
+/// `[tls]`: certificate and key, PEM files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TlsConfig {
+    /// The certificate chain.
+    pub cert: Option<PathBuf>,
+    /// The private key.
+    pub key: Option<PathBuf>,
+}
+
+/// `[files]`: how the root folder is served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FilesConfig {
+    /// A directory's index file (empty: none).
+    pub index: String,
+    /// HTML listings of directories without an index.
+    pub listing: bool,
+    /// Serve `.br`, `.zst`, `.gz` siblings to clients accepting them.
+    pub precompressed: bool,
+    /// The `Cache-Control` header of file responses.
+    pub cache_control: Option<String>,
+    /// A file (relative to the root) served for paths naming no file: single-page apps.
+    pub spa_fallback: Option<PathBuf>,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        FilesConfig {
+            index: "index.html".to_owned(),
+            listing: false,
+            precompressed: true,
+            cache_control: None,
+            spa_fallback: None,
+        }
+    }
+}
+
+/// `[cors]`: cross-origin requests (off while `origins` is empty).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CorsConfig {
+    /// Allowed origins: exact (`https://app.example`), `*`, or a wildcard subdomain
+    /// (`https://*.example.com`).
+    pub origins: Vec<String>,
+    /// Allowed methods (default GET, HEAD, POST).
+    pub methods: Vec<String>,
+    /// Allowed request headers (default: the simple ones only).
+    pub headers: Vec<String>,
+    /// Response headers the browser may show to scripts.
+    pub expose_headers: Vec<String>,
+    /// Allow credentials (cookies); never together with `*`.
+    pub credentials: bool,
+    /// How long browsers may cache a preflight answer.
+    pub max_age: Option<HumanDuration>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LimitsConfig {
+    /// The largest request body (413 past it).
+    pub body: ByteSize,
+    /// The largest request head (431 past it).
+    pub header_size: ByteSize,
+    /// The most request headers (431 past it).
+    pub headers: usize,
+    /// The most connections served at once.
+    pub connections: usize,
+    /// The most concurrent HTTP/2 streams per connection.
+    pub http2_streams: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let d = Limits::default();
+        LimitsConfig {
+            body: ByteSize(crate::DEFAULT_BODY_LIMIT as u64),
+            header_size: ByteSize(d.max_header_size as u64),
+            headers: d.max_headers,
+            connections: d.max_connections,
+            http2_streams: d.http2_max_concurrent_streams,
+        }
+    }
+}
+
+/// `[timeouts]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TimeoutsConfig {
+    /// How long a client may take to send a request head.
+    pub header_read: HumanDuration,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive: HumanDuration,
+    /// How long a request may take until its response starts (0: no limit).
+    pub request: HumanDuration,
+    /// How long shutdown waits for in-flight requests.
+    pub grace_period: HumanDuration,
+}
+
+impl Default for TimeoutsConfig {
+    fn default() -> Self {
+        let d = Limits::default();
+        TimeoutsConfig {
+            header_read: HumanDuration(d.header_read_timeout),
+            keep_alive: HumanDuration(d.keep_alive_timeout),
+            request: HumanDuration(d.request_timeout.unwrap_or(Duration::ZERO)),
+            grace_period: HumanDuration(d.grace_period),
+        }
+    }
+}
+
+/// `[endpoints]`: the built-in endpoints' paths (an empty path disables one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct EndpointsConfig {
+    /// Liveness: 200 while the process runs.
+    pub health: String,
+    /// Readiness: 503 while starting or shutting down.
+    pub ready: String,
+    /// Prometheus metrics.
+    pub metrics: String,
+}
+
+impl Default for EndpointsConfig {
+    fn default() -> Self {
+        EndpointsConfig {
+            health: "/healthz".to_owned(),
+            ready: "/readyz".to_owned(),
+            metrics: "/metrics".to_owned(),
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LogConfig {
+    /// The diagnostic log's level or filter (`info`, `warn,rws=debug`); `RUST_LOG` wins.
+    pub level: String,
+    /// The access log's format, one line per request on standard output.
+    pub access: AccessLogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".to_owned(),
+            access: AccessLogFormat::Common,
+        }
+    }
+}
+
+/// The access log's line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum AccessLogFormat {
+    /// NCSA common log format: `peer - - [date] "GET / HTTP/1.1" 200 512`.
+    Common,
+    /// Combined: common plus `"referer" "user-agent"`.
+    Combined,
+    /// One JSON object per line.
+    Json,
+    /// No access log.
+    Off,
+}

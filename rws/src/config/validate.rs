@@ -1,0 +1,109 @@
+//! What serde cannot check: values that parse but make no sense together, or name things that
+//! are not there.
+
+use http::{HeaderName, HeaderValue, Method};
+
+use super::{Config, Origin};
+use crate::middleware::OriginPattern;
+
+/// Every problem of `config`, each naming the key and where it was set.
+pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut problem = |key: &str, why: String| {
+        problems.push(format!("{}: `{key}`: {why}", origin(key)));
+    };
+
+    if let Some(root) = &config.root
+        && !root.is_dir()
+    {
+        problem("root", format!("{} is not a folder", root.display()));
+    }
+    if config.workers == Some(0) {
+        problem("workers", "must be at least 1".into());
+    }
+    if config.limits.connections == 0 {
+        problem("limits.connections", "must be at least 1".into());
+    }
+    match (&config.tls.cert, &config.tls.key) {
+        (Some(_), None) => problem("tls.cert", "is set without `tls.key`".into()),
+        (None, Some(_)) => problem("tls.key", "is set without `tls.cert`".into()),
+        _ => {}
+    }
+    for (key, path) in [("tls.cert", &config.tls.cert), ("tls.key", &config.tls.key)] {
+        if let Some(path) = path
+            && !path.is_file()
+        {
+            problem(key, format!("{} is not a readable file", path.display()));
+        }
+    }
+    if config.redirect_port.is_some() && config.tls.cert.is_none() {
+        problem(
+            "redirect_port",
+            "redirects to HTTPS, which needs `tls.cert` and `tls.key`".into(),
+        );
+    }
+    if let Some(value) = &config.files.cache_control
+        && HeaderValue::from_str(value).is_err()
+    {
+        problem(
+            "files.cache_control",
+            format!("{value:?} is not a valid header value"),
+        );
+    }
+    for (key, path) in [
+        ("endpoints.health", &config.endpoints.health),
+        ("endpoints.ready", &config.endpoints.ready),
+        ("endpoints.metrics", &config.endpoints.metrics),
+    ] {
+        if !path.is_empty() && !path.starts_with('/') {
+            problem(
+                key,
+                format!("{path:?} must start with `/` (or be empty to disable it)"),
+            );
+        }
+    }
+    #[cfg(feature = "logging")]
+    if config
+        .log
+        .level
+        .parse::<tracing_subscriber::filter::Targets>()
+        .is_err()
+    {
+        problem(
+            "log.level",
+            format!(
+                "{:?} is not a level (error, warn, info, debug, trace, off) or a filter like `warn,rws=debug`",
+                config.log.level
+            ),
+        );
+    }
+
+    let cors = &config.cors;
+    for o in &cors.origins {
+        if let Err(why) = OriginPattern::parse(o) {
+            problem("cors.origins", why);
+        }
+    }
+    if cors.credentials && cors.origins.iter().any(|o| o == "*") {
+        problem(
+            "cors.credentials",
+            "cannot be true with the origin `*`: browsers refuse credentials for any origin; list the origins".into(),
+        );
+    }
+    for m in &cors.methods {
+        if m.parse::<Method>().is_err() {
+            problem("cors.methods", format!("{m:?} is not an HTTP method"));
+        }
+    }
+    for (key, list) in [
+        ("cors.headers", &cors.headers),
+        ("cors.expose_headers", &cors.expose_headers),
+    ] {
+        for h in list {
+            if h != "*" && HeaderName::from_bytes(h.as_bytes()).is_err() {
+                problem(key, format!("{h:?} is not a header name"));
+            }
+        }
+    }
+    problems
+}
