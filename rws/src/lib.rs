@@ -42,6 +42,8 @@ pub mod handler;
 #[cfg(feature = "logging")]
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
 pub mod logging;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod middleware;
 pub mod response;
 pub mod router;

@@ -328,6 +328,7 @@ impl App {
     }
 
     /// Records a problem for [`App::build`] to report.
+    #[cfg_attr(not(feature = "fs"), allow(dead_code))]
     pub(crate) fn problem(mut self, problem: String) -> Self {
         self.problems.push(problem);
         self

@@ -34,6 +34,7 @@ pub use keys::{KEYS, Key, Kind};
 pub use loader::{ConfigError, Loaded, Loader, Origin};
 pub use values::{ByteSize, HumanDuration};
 
+pub use crate::middleware::AccessLogFormat;
 use crate::middleware::Cors;
 use crate::server::Limits;
 
@@ -327,19 +328,4 @@ impl Default for LogConfig {
             access: AccessLogFormat::Common,
         }
     }
-}
-
-/// The access log's line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum AccessLogFormat {
-    /// NCSA common log format: `peer - - [date] "GET / HTTP/1.1" 200 512`.
-    Common,
-    /// Combined: common plus `"referer" "user-agent"`.
-    Combined,
-    /// One JSON object per line.
-    Json,
-    /// No access log.
-    Off,
 }

@@ -20,6 +20,7 @@
 //! # let _ = app;
 //! ```
 
+mod access_log;
 mod cors;
 mod from_fn;
 mod layered;
@@ -29,6 +30,7 @@ mod tower;
 use std::future::Future;
 use std::sync::Arc;
 
+pub use access_log::{AccessLog, AccessLogFormat};
 pub use cors::{Cors, OriginPattern};
 pub use from_fn::{FromFn, from_fn};
 pub use layered::{HandlerExt, Layered};

@@ -133,12 +133,27 @@ impl Watch {
     }
 }
 
+/// What watches connections from outside the server: metrics.
+pub(crate) trait ConnectionObserver: Send + Sync + 'static {
+    /// A connection was accepted.
+    fn opened(&self);
+    /// A connection ended.
+    fn closed(&self);
+    /// `bytes` were read from a client.
+    fn read(&self, bytes: usize);
+    /// `bytes` were written to a client.
+    fn wrote(&self, bytes: usize);
+}
+
+pub(crate) type Observer = Arc<dyn ConnectionObserver>;
+
 pin_project_lite::pin_project! {
     /// The socket, reporting reads to the connection's watcher.
     pub(super) struct TrackedIo<I> {
         #[pin]
         io: I,
         state: Arc<ConnState>,
+        observer: Option<Observer>,
     }
 }
 
@@ -155,6 +170,9 @@ impl<I: AsyncRead> AsyncRead for TrackedIo<I> {
             && buf.filled().len() > before
         {
             this.state.bytes_read(&buf.filled()[before..]);
+            if let Some(observer) = this.observer {
+                observer.read(buf.filled().len() - before);
+            }
         }
         polled
     }
@@ -166,7 +184,12 @@ impl<I: AsyncWrite> AsyncWrite for TrackedIo<I> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.project().io.poll_write(cx, buf)
+        let this = self.project();
+        let polled = this.io.poll_write(cx, buf);
+        if let (Poll::Ready(Ok(n)), Some(observer)) = (&polled, this.observer) {
+            observer.wrote(*n);
+        }
+        polled
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -182,7 +205,12 @@ impl<I: AsyncWrite> AsyncWrite for TrackedIo<I> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.project().io.poll_write_vectored(cx, bufs)
+        let this = self.project();
+        let polled = this.io.poll_write_vectored(cx, bufs);
+        if let (Poll::Ready(Ok(n)), Some(observer)) = (&polled, this.observer) {
+            observer.wrote(*n);
+        }
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -209,6 +237,7 @@ pub(super) async fn serve<I>(
     state: Arc<ConnState>,
     builder: &hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
     limits: &Limits,
+    observer: Option<Observer>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -222,6 +251,7 @@ pub(super) async fn serve<I>(
     let io = hyper_util::rt::TokioIo::new(TrackedIo {
         io,
         state: Arc::clone(&state),
+        observer,
     });
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);

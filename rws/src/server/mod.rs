@@ -31,6 +31,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+#[cfg(feature = "metrics")]
+pub(crate) use conn::ConnectionObserver;
 pub use limits::Limits;
 pub use listener::Listener;
 pub use shutdown::Readiness;
@@ -74,6 +76,7 @@ pub struct Server {
     signals: bool,
     shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     readiness: Readiness,
+    observer: Option<conn::Observer>,
 }
 
 impl fmt::Debug for Server {
@@ -106,6 +109,7 @@ impl Server {
             signals: true,
             shutdown: None,
             readiness: Readiness::new(),
+            observer: None,
         }
     }
 
@@ -163,6 +167,14 @@ impl Server {
         self
     }
 
+    /// Counts connections and bytes into `metrics` (requests are counted by its middleware).
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.observer = Some(Arc::new(metrics));
+        self
+    }
+
     fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
         let limits = &self.limits;
         let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -190,6 +202,7 @@ impl Server {
             signals,
             shutdown,
             readiness,
+            observer,
         } = self;
         let service = app.build().map_err(ServeError::Build)?;
         let limits = Arc::new(limits);
@@ -250,9 +263,15 @@ impl Server {
             };
             let (builder, limits, open) =
                 (Arc::clone(&builder), Arc::clone(&limits), Arc::clone(&open));
+            let observer = observer.clone();
+            if let Some(observer) = &observer {
+                observer.opened();
+            }
             connections.spawn(
                 async move {
-                    conn::serve(io, conn_service, state, &builder, &limits).await;
+                    let closed = Closed(observer.clone());
+                    conn::serve(io, conn_service, state, &builder, &limits, observer).await;
+                    drop(closed);
                     if let Ok(mut open) = open.lock() {
                         open.remove(&id);
                     }
@@ -264,28 +283,49 @@ impl Server {
 
         readiness.set(false);
         drop(listener);
-        tracing::info!(
-            connections = connections.len(),
-            "shutting down: draining connections"
-        );
-        if let Ok(open) = open.lock() {
-            for state in open.values() {
-                state.drain();
-            }
-        }
-        let drained = tokio::time::timeout(limits.grace_period, async {
-            while connections.join_next().await.is_some() {}
-        })
-        .await;
-        if drained.is_err() {
-            tracing::warn!(
-                connections = connections.len(),
-                "grace period over: dropping the remaining connections"
-            );
-            connections.shutdown().await;
-        }
+        drain(connections, &open, limits.grace_period).await;
         tracing::info!("rws stopped");
         Ok(())
+    }
+}
+
+/// Asks every open connection to finish, waits up to `grace_period`, then drops the rest.
+async fn drain(
+    mut connections: JoinSet<()>,
+    open: &Mutex<HashMap<u64, Arc<conn::ConnState>>>,
+    grace_period: Duration,
+) {
+    tracing::info!(
+        connections = connections.len(),
+        "shutting down: draining connections"
+    );
+    if let Ok(open) = open.lock() {
+        for state in open.values() {
+            state.drain();
+        }
+    }
+    let drained = tokio::time::timeout(grace_period, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = connections.len(),
+            "grace period over: dropping the remaining connections"
+        );
+        connections.shutdown().await;
+    }
+}
+
+/// Tells the observer a connection ended, also when its task is dropped at the end of the
+/// grace period.
+struct Closed(Option<conn::Observer>);
+
+impl Drop for Closed {
+    fn drop(&mut self) {
+        if let Some(observer) = &self.0 {
+            observer.closed();
+        }
     }
 }
 
