@@ -2,6 +2,7 @@
 //! access log (target `rws::access`) to stdout, one bare line per request.
 
 use std::fmt;
+use std::io::IsTerminal as _;
 use std::str::FromStr;
 
 use tracing::field::{Field, Visit};
@@ -48,6 +49,7 @@ pub fn init_with(default: &str) -> Option<String> {
     };
     let diagnostics = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter.with_target(ACCESS_TARGET, LevelFilter::OFF));
     let access = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stdout)

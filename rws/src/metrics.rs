@@ -23,7 +23,7 @@
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use http::{HeaderValue, Method, header};
@@ -61,8 +61,10 @@ pub struct Metrics {
 
 struct Inner {
     registry: Mutex<Registry>,
-    // One counter per (method, class), resolved up front: counting a request is one atomic add.
-    requests: Vec<Counter>,
+    requests_family: Family<Labels, Counter>,
+    // One slot per (method, class), resolved on first use: counting a request is then one
+    // atomic add, and series never seen stay out of the exposition.
+    requests: Vec<OnceLock<Counter>>,
     open: Gauge,
     accepted: Counter,
     bytes_in: Counter,
@@ -89,21 +91,14 @@ impl Metrics {
     /// A fresh registry with the server's metrics, all prefixed `rws_`.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("rws");
-        let family = Family::<Labels, Counter>::default();
-        let mut requests = Vec::with_capacity((METHODS.len() + 1) * CLASSES.len());
-        for method in METHODS.iter().map(Method::as_str).chain(["other"]) {
-            for class in CLASSES {
-                requests.push(
-                    family
-                        .get_or_create(&[("method", method), ("status", class)])
-                        .clone(),
-                );
-            }
-        }
+        let requests_family = Family::<Labels, Counter>::default();
+        let requests = (0..(METHODS.len() + 1) * CLASSES.len())
+            .map(|_| OnceLock::new())
+            .collect();
         registry.register(
             "http_requests",
             "HTTP requests answered, by method and status class",
-            family,
+            requests_family.clone(),
         );
         let open = Gauge::default();
         registry.register("open_connections", "Connections open now", open.clone());
@@ -133,6 +128,7 @@ impl Metrics {
         Metrics {
             inner: Arc::new(Inner {
                 registry: Mutex::new(registry),
+                requests_family,
                 requests,
                 open,
                 accepted,
@@ -204,7 +200,17 @@ impl Metrics {
             .position(|known| known == method)
             .unwrap_or(METHODS.len());
         let class = usize::from(status / 100).clamp(1, 5) - 1;
-        self.inner.requests[m * CLASSES.len() + class].inc();
+        let Some(slot) = self.inner.requests.get(m * CLASSES.len() + class) else {
+            return;
+        };
+        slot.get_or_init(|| {
+            let method = METHODS.get(m).map_or("other", Method::as_str);
+            self.inner
+                .requests_family
+                .get_or_create(&[("method", method), ("status", CLASSES[class])])
+                .clone()
+        })
+        .inc();
     }
 }
 

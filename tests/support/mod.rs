@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod bin;
 pub mod server;
 
 use rws::TestResponse;

@@ -1,0 +1,126 @@
+//! The `rws` server binary: `cargo run --release` serves the embedded welcome page on
+//! 127.0.0.1:7878; `rws --root ./public` serves a folder. `rws --help` lists every setting.
+//!
+//! Exit codes: 0 stopped cleanly, 1 could not serve (the port is taken, say), 2 bad
+//! configuration or flags.
+
+mod cli;
+mod site;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rws::config::{Config, Loaded, Loader};
+use rws::metrics::Metrics;
+use rws::server::{Readiness, Server};
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let loader = match (&cli.config, std::env::var_os("RWS_CONFIG_FILE")) {
+        (Some(path), _) => Loader::new().file(path),
+        (None, Some(path)) => Loader::new().file(path),
+        (None, None) => Loader::new().file_if_exists("rws.config.toml"),
+    };
+    // Variables that are not UTF-8 cannot be settings; skipping them beats std's panic.
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    let loaded = match cli.apply(loader.env(env)).load() {
+        Ok(loaded) => loaded,
+        Err(e) => return refuse(e.problems()),
+    };
+    if cli.print_config {
+        print!("{}", loaded.describe());
+        return ExitCode::SUCCESS;
+    }
+    let unsupported = not_yet_supported(&loaded);
+    if !unsupported.is_empty() {
+        return refuse(&unsupported);
+    }
+    if cli.check_config {
+        println!("rws: the configuration is valid");
+        return ExitCode::SUCCESS;
+    }
+
+    rws::logging::init_with(&loaded.config.log.level);
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(workers) = loaded.config.workers {
+        runtime.worker_threads(workers);
+    }
+    match runtime.build() {
+        Ok(runtime) => runtime.block_on(run(loaded.config)),
+        Err(e) => {
+            eprintln!("rws: cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> ExitCode {
+    let addr = config.socket_addr();
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("rws: cannot listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let readiness = Readiness::new();
+    let metrics = Metrics::new();
+    let app = site::app(&config, readiness.clone(), &metrics);
+    let local = listener
+        .local_addr()
+        .map_or_else(|_| addr.to_string(), |a| a.to_string());
+    println!(
+        "rws {} listening on http://{local}",
+        env!("CARGO_PKG_VERSION")
+    );
+    match &config.root {
+        Some(root) => println!("  serving the folder {}", root.display()),
+        None => println!("  serving the welcome page"),
+    }
+    for route in app.routes() {
+        println!("  {} {}", route.method, route.pattern);
+    }
+    let server = Server::new(app)
+        .limits(config.server_limits())
+        .readiness(readiness)
+        .metrics(metrics);
+    match server.serve(listener).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rws: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Settings this build accepts but does not act on yet; refusing them beats ignoring them.
+fn not_yet_supported(loaded: &Loaded) -> Vec<String> {
+    let c = &loaded.config;
+    let mut problems = Vec::new();
+    let mut refuse = |key: &str, what: &str| {
+        problems.push(format!(
+            "{}: `{key}`: {what} is not available in this build yet",
+            loaded.origin(key)
+        ));
+    };
+    if c.tls.cert.is_some() {
+        refuse("tls.cert", "serving HTTPS");
+    }
+    if c.redirect_port.is_some() {
+        refuse("redirect_port", "the HTTPS redirect");
+    }
+    if c.compression {
+        refuse("compression", "on-the-fly compression");
+    }
+    problems
+}
+
+fn refuse(problems: &[String]) -> ExitCode {
+    eprintln!("rws: invalid configuration:");
+    for problem in problems {
+        eprintln!("  {problem}");
+    }
+    ExitCode::from(2)
+}

@@ -1,0 +1,91 @@
+//! What the `rws` binary serves, built from its configuration: the welcome page or a folder, the
+//! built-in endpoints, and the middleware (access log, metrics, CORS).
+
+use std::fmt::Write as _;
+
+use rws::config::Config;
+use rws::metrics::Metrics;
+use rws::middleware::AccessLog;
+use rws::prelude::*;
+use rws::server::Readiness;
+
+const WELCOME: &str = include_str!("welcome.html");
+
+/// The app `config` describes.
+pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> App {
+    let endpoints = &config.endpoints;
+    let mut app = App::new().state(readiness).body_limit(config.body_limit());
+    if !endpoints.health.is_empty() {
+        app = app.get(&endpoints.health, || async { "ok" });
+    }
+    if !endpoints.ready.is_empty() {
+        app = app.get(&endpoints.ready, ready);
+    }
+    if !endpoints.metrics.is_empty() {
+        app = app.get(&endpoints.metrics, metrics.endpoint());
+    }
+    app = match config.serve_dir() {
+        Some(dir) => app.serve_dir("/", dir),
+        None => {
+            let page = welcome_page(config);
+            app.get("/", move || {
+                let page = page.clone();
+                async move { Html(page) }
+            })
+        }
+    };
+    // The access log is outermost so that it sees the final status, CORS refusals included.
+    app = app
+        .wrap(AccessLog::new(config.log.access))
+        .wrap(metrics.middleware());
+    if let Some(cors) = config.cors() {
+        app = app.wrap(cors);
+    }
+    app
+}
+
+async fn ready(State(ready): State<Readiness>) -> (StatusCode, &'static str) {
+    if ready.is_ready() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down")
+    }
+}
+
+/// The welcome page, listing the paths this configuration serves.
+fn welcome_page(config: &Config) -> String {
+    let e = &config.endpoints;
+    let rows = [
+        ("/", "this page"),
+        (
+            e.health.as_str(),
+            "<code>200 ok</code> while the process runs",
+        ),
+        (
+            e.ready.as_str(),
+            "<code>200</code> while ready for traffic, <code>503</code> once shutdown starts",
+        ),
+        (
+            e.metrics.as_str(),
+            "Prometheus metrics: requests, connections, bytes, uptime",
+        ),
+    ];
+    let mut table = String::new();
+    for (path, what) in rows.iter().filter(|(path, _)| !path.is_empty()) {
+        let path = escape(path);
+        let _ = writeln!(
+            table,
+            "<tr><td><a href=\"{path}\">{path}</a></td><td>{what}</td></tr>"
+        );
+    }
+    WELCOME
+        .replace("__VERSION__", env!("CARGO_PKG_VERSION"))
+        .replace("__ROUTES__", table.trim_end())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
