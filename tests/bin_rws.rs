@@ -1,39 +1,25 @@
-//! The `rws` binary as a user runs it: welcome page, health and readiness, SIGTERM, bad config.
+//! The `rws` binary as a user runs it: welcome page, built-in endpoints, metrics, access log,
+//! CORS from configuration, SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+mod support;
 
-fn rws() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rws"));
-    cmd.env("RUST_LOG", "warn");
-    cmd
-}
+use support::bin::{Folder, Rws, curl, output, rws};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_the_welcome_page_and_stops_on_sigterm() {
-    let mut child = rws()
-        .env("RWS_CONFIG_ADDRESS", "127.0.0.1")
-        .env("RWS_CONFIG_PORT", "0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start rws");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a line").expect("utf-8");
-    let url = first.rsplit(' ').next().expect("an address").to_owned();
-    assert!(
-        first.starts_with("rws ") && url.starts_with("http://127.0.0.1:"),
-        "{first}"
+    let server = Rws::start(&[]);
+    assert_eq!(
+        server.banner,
+        [
+            "  serving the welcome page",
+            "  GET /healthz",
+            "  GET /readyz",
+            "  GET /metrics",
+            "  GET /",
+        ]
     );
-    let listed: Vec<String> = lines
-        .by_ref()
-        .take(3)
-        .map(Result::unwrap_or_default)
-        .collect();
-    assert_eq!(listed, ["  GET /", "  GET /healthz", "  GET /readyz"]);
 
-    let page = reqwest::get(&url).await.unwrap();
+    let page = reqwest::get(&server.url).await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let html = page.text().await.unwrap();
@@ -42,54 +28,243 @@ async fn serves_the_welcome_page_and_stops_on_sigterm() {
         "{html}"
     );
     assert!(html.contains(concat!("rws ", env!("CARGO_PKG_VERSION"))));
-    assert!(html.contains("href=\"/healthz\"") && html.contains("href=\"/readyz\""));
-    assert_eq!(
-        reqwest::get(format!("{url}/healthz"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "ok"
-    );
-    assert_eq!(
-        reqwest::get(format!("{url}/readyz"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "ready"
-    );
+    for link in ["/healthz", "/readyz", "/metrics"] {
+        assert!(
+            html.contains(&format!("<a href=\"{link}\">")),
+            "{link} in {html}"
+        );
+    }
+    let text = |path: &str| {
+        let url = server.at(path);
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(text("/healthz").await, "ok");
+    assert_eq!(text("/readyz").await, "ready");
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
+    let status = tokio::task::spawn_blocking(move || server.terminate())
+        .await
         .unwrap();
-    assert!(killed.success());
-    let status = tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio::task::spawn_blocking(move || child.wait()),
-    )
-    .await
-    .expect("rws stops after SIGTERM")
-    .unwrap()
-    .unwrap();
     assert!(status.success(), "{status:?}");
 }
 
 #[test]
-fn a_bad_port_is_refused_with_the_key_and_exit_code_2() {
-    let out = rws().env("RWS_CONFIG_PORT", "seventy").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+fn serves_a_folder_from_the_environment_and_from_a_config_file_in_the_working_directory() {
+    let public = Folder::new("env-root");
+    public.file("index.html", "from env");
+    let server = Rws::start_with(rws().env("RWS_CONFIG_ROOT", public.arg()));
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr).trim(),
-        "rws: RWS_CONFIG_PORT: \"seventy\" is not a port number (0-65535)"
+        server.banner[0],
+        format!("  serving the folder {}", public.arg())
     );
-    let out = rws()
-        .env("RWS_CONFIG_ADDRESS", "localhost:80")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("RWS_CONFIG_ADDRESS"));
+    assert_eq!(curl(&server.url, &[]).text(), "from env");
+    drop(server);
+
+    let site = Folder::new("cwd-config");
+    site.file("public/index.html", "from the file").file(
+        "rws.config.toml",
+        "root = \"public\"\n[endpoints]\nmetrics = \"\"\nhealth = \"/live\"\n",
+    );
+    let server = Rws::start_with(rws().current_dir(site.path()));
+    assert_eq!(curl(&server.url, &[]).text(), "from the file");
+    assert_eq!(curl(&server.at("/live"), &[]).text(), "ok");
+    assert!(
+        !server.banner.iter().any(|l| l.contains("/metrics")),
+        "{:?}",
+        server.banner
+    );
+    assert_eq!(
+        curl(&server.at("/metrics"), &[]).status,
+        404,
+        "disabled endpoint"
+    );
+}
+
+#[test]
+fn metrics_count_requests_connections_and_bytes() {
+    let server = Rws::start(&[]);
+    for _ in 0..3 {
+        curl(&server.url, &[]);
+    }
+    curl(&server.at("/missing"), &[]);
+    curl(&server.at("/healthz"), &["-X", "DELETE"]);
+    let res = curl(&server.at("/metrics"), &[]);
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
+    let text = res.text();
+    let value = |series: &str| -> String {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("{series} in\n{text}"))
+            .to_owned()
+    };
+    let number = |series: &str| -> u64 { value(series).parse().unwrap() };
+    assert_eq!(
+        number("rws_http_requests_total{method=\"GET\",status=\"2xx\"}"),
+        3
+    );
+    assert_eq!(
+        number("rws_http_requests_total{method=\"GET\",status=\"4xx\"}"),
+        1
+    );
+    assert_eq!(
+        number("rws_http_requests_total{method=\"DELETE\",status=\"4xx\"}"),
+        1
+    );
+    // This scrape's own connection is open; curl closed the others.
+    assert_eq!(number("rws_open_connections"), 1);
+    assert_eq!(number("rws_connections_total"), 6);
+    assert!(
+        number("rws_received_bytes_total") > 5 * 70,
+        "request heads were counted"
+    );
+    assert!(
+        number("rws_sent_bytes_total") > 3 * 1000,
+        "three welcome pages were sent"
+    );
+    assert!(value("rws_uptime_seconds").parse::<f64>().unwrap() > 0.0);
+    assert!(text.ends_with("# EOF\n"));
+}
+
+#[test]
+fn the_access_log_prints_one_line_per_request_on_stdout() {
+    let server = Rws::start(&[]);
+    curl(
+        &server.at("/healthz?probe=1"),
+        &["-A", "probe/1.0", "-e", "http://ref.example/"],
+    );
+    let line = server.next_line();
+    let (prefix, rest) = line.split_once(" [").unwrap();
+    assert_eq!(prefix, "127.0.0.1 - -");
+    assert!(
+        rest.ends_with("+0000] \"GET /healthz?probe=1 HTTP/1.1\" 200 2"),
+        "{line}"
+    );
+    drop(server);
+
+    let combined = Rws::start(&["--access-log", "combined"]);
+    curl(
+        &combined.at("/nope"),
+        &["-A", "probe/1.0", "-e", "http://ref.example/"],
+    );
+    let line = combined.next_line();
+    assert!(line.contains("\"GET /nope HTTP/1.1\" 404 "), "{line}");
+    assert!(
+        line.ends_with(" \"http://ref.example/\" \"probe/1.0\""),
+        "{line}"
+    );
+    drop(combined);
+
+    let json = Rws::start(&["--access-log", "json"]);
+    curl(&json.at("/healthz"), &["-I"]);
+    let entry: serde_json::Value = serde_json::from_str(&json.next_line()).unwrap();
+    assert_eq!(entry["method"], "HEAD");
+    assert_eq!(entry["path"], "/healthz");
+    assert_eq!(entry["status"], 200);
+    assert_eq!(entry["bytes"], 0);
+    assert_eq!(entry["peer"], "127.0.0.1");
+    assert!(entry["duration_ms"].as_f64().unwrap() >= 0.0);
+    assert!(entry["time"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn cors_from_configuration() {
+    let server = Rws::start(&[
+        "--cors-origin",
+        "https://app.example",
+        "--cors-origin",
+        "https://*.dev.example",
+        "--set",
+        "cors.methods=GET,PUT",
+        "--set",
+        "cors.headers=content-type,x-token",
+        "--set",
+        "cors.expose_headers=etag",
+        "--set",
+        "cors.credentials=true",
+        "--set",
+        "cors.max_age=10m",
+    ]);
+    let preflight = |origin: &str, method: &str, headers: &str| {
+        curl(
+            &server.at("/healthz"),
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                &format!("origin: {origin}"),
+                "-H",
+                &format!("access-control-request-method: {method}"),
+                "-H",
+                &format!("access-control-request-headers: {headers}"),
+            ],
+        )
+    };
+    let ok = preflight("https://app.example", "PUT", "Content-Type, X-Token");
+    assert_eq!(ok.status, 204);
+    assert_eq!(
+        ok.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(ok.header("access-control-allow-methods"), Some("GET, PUT"));
+    assert_eq!(
+        ok.header("access-control-allow-headers"),
+        Some("content-type, x-token")
+    );
+    assert_eq!(ok.header("access-control-allow-credentials"), Some("true"));
+    assert_eq!(ok.header("access-control-max-age"), Some("600"));
+    assert!(ok.headers.iter().any(|(n, v)| n == "vary" && v == "origin"));
+    let wildcard = preflight("https://x.dev.example", "GET", "x-token");
+    assert_eq!(wildcard.status, 204);
+
+    for (origin, method, headers) in [
+        ("https://evil.example", "GET", "x-token"),
+        ("https://app.example", "DELETE", "x-token"),
+        ("https://app.example", "GET", "x-other"),
+        ("https://dev.example", "GET", ""),
+    ] {
+        let refused = preflight(origin, method, headers);
+        assert_eq!(refused.status, 403, "{origin} {method} {headers}");
+        assert_eq!(refused.header("access-control-allow-origin"), None);
+        assert_eq!(
+            refused.header("content-type"),
+            Some("application/problem+json")
+        );
+    }
+
+    let simple = curl(
+        &server.at("/healthz"),
+        &["-H", "origin: https://app.example"],
+    );
+    assert_eq!(simple.text(), "ok");
+    assert_eq!(
+        simple.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(simple.header("access-control-expose-headers"), Some("etag"));
+    let foreign = curl(
+        &server.at("/healthz"),
+        &["-H", "origin: https://evil.example"],
+    );
+    assert_eq!(
+        foreign.text(),
+        "ok",
+        "the handler still answers; the browser hides it"
+    );
+    assert_eq!(foreign.header("access-control-allow-origin"), None);
+    assert_eq!(foreign.header("vary"), Some("origin"));
+}
+
+#[test]
+fn a_taken_port_exits_with_1() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = output(rws().args(["--port", &port]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("cannot listen on 127.0.0.1:{port}"))
+    );
 }

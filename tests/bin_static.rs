@@ -10,7 +10,7 @@ use support::bin::{Curl, Folder, Rws, curl};
 
 /// 1000 bytes: 0, 1, … 255, 0, 1, …
 fn numbered() -> Vec<u8> {
-    (0..1000u32).map(|i| (i % 256) as u8).collect()
+    (0..1000u32).map(|i| i.to_le_bytes()[0]).collect()
 }
 
 /// A folder with a bit of everything, and a server on it.

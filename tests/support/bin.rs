@@ -19,7 +19,29 @@ pub fn rws() -> Command {
 
 /// Runs `rws` with `args` to completion (for flags that exit: `--check-config` and the like).
 pub fn run(args: &[&str]) -> Output {
-    rws().args(args).output().expect("run rws")
+    output(rws().args(args))
+}
+
+/// Runs `cmd` to completion; kills it and fails if it is still running after 30 s (a server
+/// that should have refused to start).
+pub fn output(cmd: &mut Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rws");
+    for _ in 0..600 {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("output");
+    panic!(
+        "rws was still running after 30 s: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A running `rws`; killed when dropped.

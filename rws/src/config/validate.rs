@@ -62,13 +62,7 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
             );
         }
     }
-    #[cfg(feature = "logging")]
-    if config
-        .log
-        .level
-        .parse::<tracing_subscriber::filter::Targets>()
-        .is_err()
-    {
+    if !valid_filter(&config.log.level) {
         problem(
             "log.level",
             format!(
@@ -106,4 +100,19 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
         }
     }
     problems
+}
+
+/// A comma-separated list of `level` or `target=level` directives. Stricter than tracing's own
+/// parser, which reads a lone word as a target name, so that a misspelt level is not taken for
+/// "everything from the target `loud`".
+fn valid_filter(spec: &str) -> bool {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let level = |l: &str| LEVELS.iter().any(|k| k.eq_ignore_ascii_case(l.trim()));
+    !spec.trim().is_empty()
+        && spec
+            .split(',')
+            .all(|directive| match directive.split_once('=') {
+                Some((target, l)) => !target.trim().is_empty() && level(l),
+                None => level(directive),
+            })
 }
