@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -19,7 +19,7 @@ use super::conditional::{self, Precondition, Validators};
 use super::encoding::{self, Encoding};
 use super::listing;
 use super::range::{self, Ranges};
-use super::resolve::{contained, relative_path};
+use super::resolve::{Root, open_file, relative_path};
 use crate::response::IntoResponse;
 use crate::{Body, Error, Redirect, Response};
 
@@ -35,9 +35,25 @@ pub(crate) struct FileRequest {
     pub(crate) query: Option<String>,
 }
 
-/// Serves `raw` (the percent-encoded path below the mount point) from the directory `root`
-/// (canonical).
-pub(crate) fn serve_dir(root: &Path, opts: &Options, raw: &str, req: &FileRequest) -> Response {
+/// Where paths are opened from: a folder (paths relative to it, kept inside it), or the one
+/// path of a `ServeFile`.
+#[derive(Clone, Copy)]
+pub(crate) enum Base<'a> {
+    Dir(&'a Root),
+    Single,
+}
+
+impl Base<'_> {
+    fn open(self, path: &Path) -> io::Result<(File, Metadata)> {
+        match self {
+            Base::Dir(root) => root.open_file(path),
+            Base::Single => open_file(path),
+        }
+    }
+}
+
+/// Serves `raw` (the percent-encoded path below the mount point) from the folder `root`.
+pub(crate) fn serve_dir(root: &Root, opts: &Options, raw: &str, req: &FileRequest) -> Response {
     let relative = match relative_path(raw) {
         Ok(relative) => relative,
         Err(reason) => return Error::bad_request(reason).into_response(),
@@ -45,29 +61,41 @@ pub(crate) fn serve_dir(root: &Path, opts: &Options, raw: &str, req: &FileReques
     match lookup(root, opts, &relative, req) {
         Ok(res) => res,
         Err(e) if e.kind() == io::ErrorKind::NotFound => match &opts.fallback {
-            Some(fallback) => match contained(root, fallback) {
-                Ok(path) => serve_file(Some(root), opts, &path, req).unwrap_or_else(io_error),
-                Err(e) => io_error(e),
-            },
+            Some(fallback) => {
+                serve_path(Base::Dir(root), opts, fallback, req).unwrap_or_else(io_error)
+            }
             None => io_error(e),
         },
         Err(e) => io_error(e),
     }
 }
 
-/// Serves the file at `path`; with a `root`, precompressed siblings must stay under it too.
-pub(crate) fn serve_file(
-    root: Option<&Path>,
+/// Serves the file at `path` (relative to a folder base).
+pub(crate) fn serve_path(
+    base: Base<'_>,
     opts: &Options,
     path: &Path,
     req: &FileRequest,
 ) -> io::Result<Response> {
-    let (path, encoding) = choose_representation(root, opts, path, &req.headers);
-    let file = File::open(&path)?;
-    let meta = file.metadata()?;
+    let (file, meta) = base.open(path)?;
     if !meta.is_file() {
         return Err(io::ErrorKind::NotFound.into());
     }
+    serve_opened(base, opts, path, (file, meta), req)
+}
+
+/// Serves an opened regular file, or its precompressed sibling.
+fn serve_opened(
+    base: Base<'_>,
+    opts: &Options,
+    path: &Path,
+    opened: (File, Metadata),
+    req: &FileRequest,
+) -> io::Result<Response> {
+    let (path, (file, meta), encoding) = match precompressed(base, opts, path, &req.headers) {
+        Some((sibling, opened, encoding)) => (sibling, opened, Some(encoding)),
+        None => (path.to_owned(), opened, None),
+    };
     let len = meta.len();
     let validators = Validators::new(
         len,
@@ -134,7 +162,8 @@ pub(crate) fn serve_file(
             Ok(res)
         }
         Ranges::Satisfiable(ranges) => {
-            let (body, total, boundary) = multipart(&path, file, &ranges, len, &content_type)?;
+            let (body, total, boundary) =
+                multipart(base, &path, file, &ranges, len, &content_type)?;
             let value = format!("multipart/byteranges; boundary={boundary}");
             headers.insert(
                 header::CONTENT_TYPE,
@@ -159,11 +188,15 @@ pub(crate) fn serve_file(
 }
 
 /// A directory entry, a directory's index or listing, or a redirect adding the trailing slash.
-fn lookup(root: &Path, opts: &Options, relative: &Path, req: &FileRequest) -> io::Result<Response> {
-    let path = contained(root, relative)?;
-    if !std::fs::metadata(&path)?.is_dir() {
-        return serve_file(Some(root), opts, &path, req);
+fn lookup(root: &Root, opts: &Options, relative: &Path, req: &FileRequest) -> io::Result<Response> {
+    let (file, meta) = root.open_file(relative)?;
+    if meta.is_file() {
+        return serve_opened(Base::Dir(root), opts, relative, (file, meta), req);
     }
+    if !meta.is_dir() {
+        return Err(io::ErrorKind::NotFound.into());
+    }
+    drop(file);
     if !req.url_path.ends_with('/') {
         // Relative links in the index resolve against the directory only with the slash. A
         // leading `//` would make the location another host's: keep one slash.
@@ -174,13 +207,13 @@ fn lookup(root: &Path, opts: &Options, relative: &Path, req: &FileRequest) -> io
         return Ok(Redirect::permanent(&location).into_response());
     }
     if let Some(index) = &opts.index {
-        match contained(root, &relative.join(index)) {
-            Ok(index) if index.is_file() => return serve_file(Some(root), opts, &index, req),
-            _ => {}
+        match serve_path(Base::Dir(root), opts, &relative.join(index), req) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            served => return served,
         }
     }
     if opts.listing {
-        let page = listing::render(root, &path, &req.url_path)?;
+        let page = listing::render(&root.path, &root.path.join(relative), &req.url_path)?;
         let mut res = crate::Html(page).into_response();
         if req.method == Method::HEAD {
             crate::app::service::set_content_length(&mut res);
@@ -190,29 +223,28 @@ fn lookup(root: &Path, opts: &Options, relative: &Path, req: &FileRequest) -> io
     Err(io::ErrorKind::NotFound.into())
 }
 
-/// The precompressed sibling the client accepts, if there is one, else `path` itself.
-fn choose_representation(
-    root: Option<&Path>,
+/// The precompressed sibling the client accepts, opened, if there is one.
+fn precompressed(
+    base: Base<'_>,
     opts: &Options,
     path: &Path,
     headers: &HeaderMap,
-) -> (PathBuf, Option<Encoding>) {
-    if opts.precompressed {
-        for encoding in encoding::accepted(headers) {
+) -> Option<(PathBuf, (File, Metadata), Encoding)> {
+    if !opts.precompressed {
+        return None;
+    }
+    encoding::accepted(headers)
+        .into_iter()
+        .find_map(|encoding| {
             let mut sibling = path.as_os_str().to_owned();
             sibling.push(".");
             sibling.push(encoding.extension());
             let sibling = PathBuf::from(sibling);
-            let ok = match root {
-                Some(root) => std::fs::canonicalize(&sibling).is_ok_and(|p| p.starts_with(root)),
-                None => true,
-            };
-            if ok && std::fs::metadata(&sibling).is_ok_and(|m| m.is_file()) {
-                return (sibling, Some(encoding));
+            match base.open(&sibling) {
+                Ok((file, meta)) if meta.is_file() => Some((sibling, (file, meta), encoding)),
+                _ => None,
             }
-        }
-    }
-    (path.to_owned(), None)
+        })
 }
 
 /// The path whose extension names the media type: `app.js` for `app.js.br`.
@@ -270,6 +302,7 @@ fn body(mut file: File, range: Range<u64>, head: bool) -> io::Result<Body> {
 /// A `multipart/byteranges` body: each range with its own headers, one file handle per range
 /// (each positioned at its range's start).
 fn multipart(
+    base: Base<'_>,
     path: &Path,
     first: File,
     ranges: &[Range<u64>],
@@ -292,7 +325,7 @@ fn multipart(
         pieces.push_back(Piece::Bytes(Bytes::from(head)));
         let mut file = match first.take() {
             Some(file) => file,
-            None => File::open(path)?,
+            None => base.open(path)?.0,
         };
         file.seek(SeekFrom::Start(r.start))?;
         pieces.push_back(Piece::File(file, r.end - r.start));

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use rws::config::Config;
 use rws::metrics::Metrics;
-use rws::middleware::AccessLog;
+use rws::middleware::{AccessLog, AccessLogFormat};
 use rws::prelude::*;
 use rws::server::Readiness;
 
@@ -35,9 +35,10 @@ pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> A
         }
     };
     // The access log is outermost so that it sees the final status, CORS refusals included.
-    app = app
-        .wrap(AccessLog::new(config.log.access))
-        .wrap(metrics.middleware());
+    if config.log.access != AccessLogFormat::Off {
+        app = app.wrap(AccessLog::new(config.log.access));
+    }
+    app = app.wrap(metrics.middleware());
     if let Some(cors) = config.cors() {
         app = app.wrap(cors);
     }
