@@ -193,9 +193,20 @@ async fn main() -> Result<(), rws::ServeError> {
         }
         return Ok(());
     }
-    let host = std::env::var("RWS_CONFIG_ADDRESS").unwrap_or_else(|_| "127.0.0.1".into());
-    let port = std::env::var("RWS_CONFIG_PORT").unwrap_or_else(|_| "7878".into());
-    let addr = format!("{host}:{port}");
-    println!("todo API on http://{addr}");
-    app.serve(addr).await
+    // The rws server's own settings: RWS_CONFIG_ADDRESS, RWS_CONFIG_PORT, limits, timeouts…
+    let vars = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    let config = match rws::config::Loader::new().env(vars).load() {
+        Ok(loaded) => loaded.config,
+        Err(e) => {
+            eprintln!("todo: invalid configuration:\n{e}");
+            std::process::exit(2);
+        }
+    };
+    let listener = tokio::net::TcpListener::bind(config.socket_addr()).await?;
+    println!("todo API on http://{}", listener.local_addr()?);
+    rws::server::Server::new(app.body_limit(config.body_limit()))
+        .limits(config.server_limits())
+        .serve(listener)
+        .await
 }
