@@ -175,6 +175,39 @@ async fn a_streamed_body_over_the_limit_gets_413() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_still_uploading_a_refused_body_receives_the_413() {
+    // The app refuses the announced length at once; the client, as most do, sends the whole
+    // body before reading. The server closes after its answer, but lingers reading what is still
+    // coming: closing with unread data would send RST and destroy the 413 in flight.
+    let server = TestServer::start(app().body_limit(64 * 1024), |s| s).await;
+    let stream = server.connect().await;
+    let (mut reader, mut writer) = stream.into_split();
+    let body_len = 4 * 1024 * 1024;
+    let sent = tokio::spawn(async move {
+        let head = format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {body_len}\r\n\r\n");
+        writer.write_all(head.as_bytes()).await?;
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..body_len / chunk.len() {
+            writer.write_all(&chunk).await?;
+        }
+        writer.shutdown().await
+    });
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        use tokio::io::AsyncReadExt;
+        reader.read_to_end(&mut response).await
+    })
+    .await
+    .expect("the server closes after answering");
+    assert!(sent.await.unwrap().is_ok(), "the whole body could be sent");
+    assert!(read.is_ok(), "read without a reset: {read:?}");
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 413 "), "{response}");
+    assert!(response.contains("\"status\":413"), "{response}");
+    server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn excess_connections_wait_in_the_backlog() {
     let server = TestServer::start(app(), |s| s.max_connections(2)).await;
     let mut first = server.connect().await;

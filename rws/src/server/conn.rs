@@ -8,18 +8,17 @@
 //! the shorter timeout and acts when a state has lasted long enough. A limit is therefore
 //! enforced between one and one and a half times its value.
 
-use std::io;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use super::Limits;
 use super::service::ConnService;
+use super::socket::{Observer, TrackedIo};
 
 /// What the connection's watcher needs to know, updated from the socket and the service.
 #[derive(Debug, Default)]
@@ -52,7 +51,7 @@ impl ConnState {
     }
 
     /// Bytes arrived on the socket.
-    fn bytes_read(&self, first: &[u8]) {
+    pub(super) fn bytes_read(&self, first: &[u8]) {
         let protocol = match self.protocol.load(Ordering::Relaxed) {
             0 => {
                 // The HTTP/2 connection preface starts with "PRI "; anything else is HTTP/1.
@@ -133,91 +132,6 @@ impl Watch {
     }
 }
 
-/// What watches connections from outside the server: metrics.
-pub(crate) trait ConnectionObserver: Send + Sync + 'static {
-    /// A connection was accepted.
-    fn opened(&self);
-    /// A connection ended.
-    fn closed(&self);
-    /// `bytes` were read from a client.
-    fn read(&self, bytes: usize);
-    /// `bytes` were written to a client.
-    fn wrote(&self, bytes: usize);
-}
-
-pub(crate) type Observer = Arc<dyn ConnectionObserver>;
-
-pin_project_lite::pin_project! {
-    /// The socket, reporting reads to the connection's watcher.
-    pub(super) struct TrackedIo<I> {
-        #[pin]
-        io: I,
-        state: Arc<ConnState>,
-        observer: Option<Observer>,
-    }
-}
-
-impl<I: AsyncRead> AsyncRead for TrackedIo<I> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.project();
-        let before = buf.filled().len();
-        let polled = this.io.poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = polled
-            && buf.filled().len() > before
-        {
-            this.state.bytes_read(&buf.filled()[before..]);
-            if let Some(observer) = this.observer {
-                observer.read(buf.filled().len() - before);
-            }
-        }
-        polled
-    }
-}
-
-impl<I: AsyncWrite> AsyncWrite for TrackedIo<I> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.project();
-        let polled = this.io.poll_write(cx, buf);
-        if let (Poll::Ready(Ok(n)), Some(observer)) = (&polled, this.observer) {
-            observer.wrote(*n);
-        }
-        polled
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().io.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().io.poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.project();
-        let polled = this.io.poll_write_vectored(cx, bufs);
-        if let (Poll::Ready(Ok(n)), Some(observer)) = (&polled, this.observer) {
-            observer.wrote(*n);
-        }
-        polled
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-}
-
 /// Resolves once the server asked the connection to drain. Polling it is one atomic load: the
 /// server wakes the task through the waker saved in [`ConnState`].
 fn drain_requested(state: &ConnState) -> impl Future<Output = ()> + '_ {
@@ -248,11 +162,7 @@ pub(super) async fn serve<I>(
         Poll::Ready(())
     })
     .await;
-    let io = hyper_util::rt::TokioIo::new(TrackedIo {
-        io,
-        state: Arc::clone(&state),
-        observer,
-    });
+    let io = hyper_util::rt::TokioIo::new(TrackedIo::new(io, Arc::clone(&state), observer));
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
     let every = limits.header_read_timeout.min(limits.keep_alive_timeout) / 2;

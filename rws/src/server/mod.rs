@@ -15,6 +15,7 @@ mod limits;
 mod listener;
 mod service;
 mod shutdown;
+mod socket;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -31,11 +32,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-#[cfg(feature = "metrics")]
-pub(crate) use conn::ConnectionObserver;
 pub use limits::Limits;
 pub use listener::Listener;
 pub use shutdown::Readiness;
+#[cfg(feature = "metrics")]
+pub(crate) use socket::ConnectionObserver;
 
 use crate::app::{App, BuildError};
 
@@ -76,7 +77,7 @@ pub struct Server {
     signals: bool,
     shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     readiness: Readiness,
-    observer: Option<conn::Observer>,
+    observer: Option<socket::Observer>,
 }
 
 impl fmt::Debug for Server {
@@ -319,7 +320,7 @@ async fn drain(
 
 /// Tells the observer a connection ended, also when its task is dropped at the end of the
 /// grace period.
-struct Closed(Option<conn::Observer>);
+struct Closed(Option<socket::Observer>);
 
 impl Drop for Closed {
     fn drop(&mut self) {
