@@ -84,7 +84,37 @@ struct DirInner {
     options: Options,
 }
 
+/// The options [`ServeDir`] and [`ServeFile`] share.
+macro_rules! shared_options {
+    () => {
+        /// Whether precompressed siblings (`.br`, `.zst`, `.gz`) are served to clients accepting
+        /// them (default on).
+        pub fn precompressed(self, enabled: bool) -> Self {
+            self.options(|o| o.precompressed = enabled)
+        }
+
+        /// The `Cache-Control` header of file responses (default none).
+        ///
+        /// # Panics
+        ///
+        /// If `value` is not a valid header value (a newline in it, say).
+        pub fn cache_control(self, value: &str) -> Self {
+            let value = HeaderValue::from_str(value)
+                .unwrap_or_else(|_| panic!("`{value}` is not a valid Cache-Control value"));
+            self.options(|o| o.cache_control = Some(value))
+        }
+
+        /// Looks files up on tokio's blocking pool instead of on the request's task (default
+        /// off): for files on a filesystem that can stall, such as a network mount.
+        pub fn blocking_pool(self, enabled: bool) -> Self {
+            self.options(|o| o.blocking_pool = enabled)
+        }
+    };
+}
+
 impl ServeDir {
+    shared_options!();
+
     /// Serves the folder `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
@@ -118,34 +148,11 @@ impl ServeDir {
         self.options(|o| o.listing = enabled)
     }
 
-    /// Whether precompressed siblings (`.br`, `.zst`, `.gz`) are served to clients accepting
-    /// them (default on).
-    pub fn precompressed(self, enabled: bool) -> Self {
-        self.options(|o| o.precompressed = enabled)
-    }
-
-    /// The `Cache-Control` header of every file response (default none).
-    ///
-    /// # Panics
-    ///
-    /// If `value` is not a valid header value (a newline in it, say).
-    pub fn cache_control(self, value: &str) -> Self {
-        let value = HeaderValue::from_str(value)
-            .unwrap_or_else(|_| panic!("`{value}` is not a valid Cache-Control value"));
-        self.options(|o| o.cache_control = Some(value))
-    }
-
     /// Serves `file` (relative to the root; `index.html` for most single-page apps) with 200
     /// instead of a 404 for paths that name no file, so that client-side routes load the app.
     pub fn spa_fallback(self, file: impl Into<PathBuf>) -> Self {
         let file = file.into();
         self.options(|o| o.fallback = Some(file))
-    }
-
-    /// Looks files up on tokio's blocking pool instead of on the request's task (default off):
-    /// for a folder on a filesystem that can stall, such as a network mount.
-    pub fn blocking_pool(self, enabled: bool) -> Self {
-        self.options(|o| o.blocking_pool = enabled)
     }
 
     async fn serve(self, req: Request) -> Response {
@@ -180,6 +187,8 @@ pub struct ServeFile {
 }
 
 impl ServeFile {
+    shared_options!();
+
     /// Serves the file at `path` (read at each request, so it may change while serving).
     pub fn new(path: impl Into<PathBuf>) -> Self {
         ServeFile {
@@ -190,29 +199,6 @@ impl ServeFile {
     fn options(mut self, f: impl FnOnce(&mut Options)) -> Self {
         f(&mut Arc::make_mut(&mut self.inner).1);
         self
-    }
-
-    /// Whether a precompressed sibling (`.br`, `.zst`, `.gz`) is served to clients accepting it
-    /// (default on).
-    pub fn precompressed(self, enabled: bool) -> Self {
-        self.options(|o| o.precompressed = enabled)
-    }
-
-    /// The response's `Cache-Control` header (default none).
-    ///
-    /// # Panics
-    ///
-    /// If `value` is not a valid header value.
-    pub fn cache_control(self, value: &str) -> Self {
-        let value = HeaderValue::from_str(value)
-            .unwrap_or_else(|_| panic!("`{value}` is not a valid Cache-Control value"));
-        self.options(|o| o.cache_control = Some(value))
-    }
-
-    /// Looks the file up on tokio's blocking pool instead of on the request's task (default
-    /// off): for a file on a filesystem that can stall, such as a network mount.
-    pub fn blocking_pool(self, enabled: bool) -> Self {
-        self.options(|o| o.blocking_pool = enabled)
     }
 
     async fn serve(self, req: Request) -> Response {
