@@ -39,6 +39,7 @@ pub mod extract;
 #[cfg(feature = "fs")]
 pub mod fs;
 pub mod handler;
+pub mod ip;
 #[cfg(feature = "logging")]
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
 pub mod logging;

@@ -216,6 +216,12 @@ impl App {
     ) -> Self {
         let mut requirements = Requirements::default();
         H::requirements(&mut requirements);
+        let location = Location::caller();
+        for problem in handler.problems() {
+            self.problems.push(format!(
+                "{problem} (route {method} {pattern} at {location})"
+            ));
+        }
         self.routes.push(RouteDef {
             method,
             pattern: pattern.to_owned(),
@@ -223,7 +229,7 @@ impl App {
             requirements,
             handler: std::any::type_name::<H>().to_owned(),
             name: None,
-            location: Location::caller().into(),
+            location: location.into(),
             body_limit: None,
         });
         self
@@ -269,7 +275,13 @@ impl App {
 
     /// Adds middleware in front of every route of this app. The first added runs first on the
     /// way in and last on the way out.
+    #[track_caller]
     pub fn wrap<M: Middleware>(mut self, middleware: M) -> Self {
+        let location = Location::caller();
+        for problem in middleware.problems() {
+            self.problems
+                .push(format!("{problem} (middleware added at {location})"));
+        }
         self.middleware
             .push(std::sync::Arc::new(MiddlewareWrap(std::sync::Arc::new(
                 middleware,

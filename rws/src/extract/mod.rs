@@ -6,6 +6,7 @@
 
 mod bearer;
 mod body;
+mod client_ip;
 mod connection_info;
 #[doc(hidden)]
 pub mod derive;
@@ -31,6 +32,7 @@ pub use crate::state::Requirements;
 
 pub use bearer::{BearerRejection, BearerToken};
 pub use body::BodyRejection;
+pub use client_ip::ClientIp;
 pub use extension::{Extension, ExtensionRejection};
 pub use form::{Form, FormRejection};
 pub use json::{Json, JsonRejection};

@@ -41,6 +41,12 @@ pub trait Handler<T>: Clone + Send + Sync + Sized + 'static {
     /// Declares what the handler's extractors need from the app.
     fn requirements(requirements: &mut Requirements);
 
+    /// Configuration problems of middleware attached to this handler, for `App::build`.
+    #[doc(hidden)]
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Erases the handler into an [`Endpoint`]. Wrappers (like a handler with its own
     /// middleware) override this to compose once, at build time.
     #[doc(hidden)]

@@ -8,7 +8,7 @@ use http_body::Body as _;
 use serde::{Deserialize, Serialize};
 
 use super::{Middleware, Next};
-use crate::context::RequestContext;
+use crate::extract::ClientIp;
 use crate::{Request, Response};
 
 /// The access log's line format.
@@ -113,11 +113,7 @@ fn seen(req: &Request) -> Seen {
             .path_and_query()
             .map_or_else(|| req.uri().path().to_owned(), ToString::to_string),
         version: req.version(),
-        peer: req
-            .extensions()
-            .get::<RequestContext>()
-            .and_then(|ctx| ctx.connection.as_ref())
-            .map(|c| c.peer_addr().ip()),
+        peer: ClientIp::of(req.extensions(), req.headers()),
         referer: header(header::REFERER),
         user_agent: header(header::USER_AGENT),
     }

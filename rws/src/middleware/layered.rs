@@ -74,6 +74,12 @@ impl<H: Handler<T>, T: 'static, M: Middleware> Handler<WithMiddleware<T>> for La
         H::requirements(requirements);
     }
 
+    fn problems(&self) -> Vec<String> {
+        let mut problems = self.middleware.problems();
+        problems.extend(self.handler.problems());
+        problems
+    }
+
     fn into_endpoint(self) -> Endpoint
     where
         WithMiddleware<T>: 'static,

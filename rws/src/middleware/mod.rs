@@ -21,20 +21,32 @@
 //! ```
 
 mod access_log;
+mod body_limit;
+mod catch_panic;
 mod cors;
 mod from_fn;
+mod ip_filter;
 mod layered;
 mod next;
+mod request_id;
+mod security_headers;
+mod timeout;
 mod tower;
 
 use std::future::Future;
 use std::sync::Arc;
 
 pub use access_log::{AccessLog, AccessLogFormat};
+pub use body_limit::BodyLimit;
+pub use catch_panic::CatchPanic;
 pub use cors::{Cors, OriginPattern};
 pub use from_fn::{FromFn, from_fn};
+pub use ip_filter::IpFilter;
 pub use layered::{HandlerExt, Layered};
 pub use next::Next;
+pub use request_id::{RequestId, RequestIdLayer};
+pub use security_headers::SecurityHeaders;
+pub use timeout::Timeout;
 pub use tower::TowerLayer;
 
 use crate::handler::{BoxFuture, Endpoint, Erased};
@@ -60,6 +72,13 @@ use crate::{Request, Response};
 pub trait Middleware: Send + Sync + 'static {
     /// Handles `req`, calling `next.run(req)` to continue the chain.
     fn handle(&self, req: Request, next: Next) -> impl Future<Output = Response> + Send;
+
+    /// What is wrong with this middleware's configuration (an invalid CIDR range, say), each
+    /// naming the value. `App::build` reports them with the other problems of the app, so that
+    /// a misconfigured layer stops the server before it starts instead of misbehaving.
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Builds a middleware's link of the chain in front of `next`; what `App` stores.

@@ -46,8 +46,7 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
     fn call(&self, req: http::Request<Incoming>) -> ConnFuture {
         self.state.request_started();
         let in_flight = InFlight(Arc::clone(&self.state));
-        let span =
-            tracing::debug_span!("request", method = %req.method(), path = %req.uri().path());
+        let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
         let (parts, incoming) = req.into_parts();
         // Only a timed request with a body still to come needs to know when the body ends.
         let (body, body_done) = match self.request_timeout {
