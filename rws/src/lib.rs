@@ -34,6 +34,7 @@ pub mod body;
 pub mod config;
 mod connection;
 mod context;
+mod encoding;
 pub mod error;
 pub mod extract;
 #[cfg(feature = "fs")]

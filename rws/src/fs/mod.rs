@@ -23,7 +23,6 @@
 
 mod body;
 mod conditional;
-mod encoding;
 mod listing;
 mod range;
 mod resolve;

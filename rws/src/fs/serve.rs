@@ -16,10 +16,10 @@ use http::{Method, StatusCode};
 use super::Options;
 use super::body::{FileBody, Piece};
 use super::conditional::{self, Precondition, Validators};
-use super::encoding::{self, Encoding};
 use super::listing;
 use super::range::{self, Ranges};
 use super::resolve::{Root, open_file, relative_path};
+use crate::encoding::{self, Encoding};
 use crate::response::IntoResponse;
 use crate::{Body, Error, Redirect, Response};
 
@@ -238,7 +238,7 @@ fn precompressed(
         .find_map(|encoding| {
             let mut sibling = path.as_os_str().to_owned();
             sibling.push(".");
-            sibling.push(encoding.extension());
+            sibling.push(encoding.extension()?);
             let sibling = PathBuf::from(sibling);
             match base.open(&sibling) {
                 Ok((file, meta)) if meta.is_file() => Some((sibling, (file, meta), encoding)),

@@ -23,7 +23,11 @@
 mod access_log;
 mod body_limit;
 mod catch_panic;
+#[cfg(feature = "compression")]
+mod compression;
 mod cors;
+#[cfg(feature = "compression")]
+mod decompression;
 mod from_fn;
 mod ip_filter;
 mod layered;
@@ -39,7 +43,11 @@ use std::sync::Arc;
 pub use access_log::{AccessLog, AccessLogFormat};
 pub use body_limit::BodyLimit;
 pub use catch_panic::CatchPanic;
+#[cfg(feature = "compression")]
+pub use compression::Compression;
 pub use cors::{Cors, OriginPattern};
+#[cfg(feature = "compression")]
+pub use decompression::Decompression;
 pub use from_fn::{FromFn, from_fn};
 pub use ip_filter::IpFilter;
 pub use layered::{HandlerExt, Layered};

@@ -1,19 +1,39 @@
-//! Precompressed siblings (`app.js.br`, `app.js.zst`, `app.js.gz`) chosen by `Accept-Encoding`.
+//! Content codings and `Accept-Encoding` negotiation: for precompressed static files and for
+//! on-the-fly compression.
 
 use http::HeaderMap;
 use http::header::ACCEPT_ENCODING;
 
-/// A content coding rws can serve from a precompressed sibling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A content coding rws can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Encoding {
     Brotli,
     Zstd,
     Gzip,
+    Deflate,
 }
 
 impl Encoding {
-    /// Our preference when the client weighs several equally: smallest first.
-    const PREFERENCE: [Encoding; 3] = [Encoding::Brotli, Encoding::Zstd, Encoding::Gzip];
+    /// Our preference when the client weighs several equally: smallest output first.
+    pub(crate) const PREFERENCE: [Encoding; 4] = [
+        Encoding::Brotli,
+        Encoding::Zstd,
+        Encoding::Gzip,
+        Encoding::Deflate,
+    ];
+
+    /// The coding a `Content-Encoding` token names.
+    pub(crate) fn from_token(token: &str) -> Option<Encoding> {
+        let token = token.trim();
+        Encoding::PREFERENCE
+            .into_iter()
+            .find(|e| token.eq_ignore_ascii_case(e.token()))
+            .or_else(|| {
+                token
+                    .eq_ignore_ascii_case("x-gzip")
+                    .then_some(Encoding::Gzip)
+            })
+    }
 
     /// The `Content-Encoding` token.
     pub(crate) fn token(self) -> &'static str {
@@ -21,20 +41,24 @@ impl Encoding {
             Encoding::Brotli => "br",
             Encoding::Zstd => "zstd",
             Encoding::Gzip => "gzip",
+            Encoding::Deflate => "deflate",
         }
     }
 
-    /// The sibling file's extension.
-    pub(crate) fn extension(self) -> &'static str {
+    /// A precompressed sibling file's extension (none for deflate, which nobody precompresses).
+    #[cfg_attr(not(feature = "fs"), allow(dead_code))]
+    pub(crate) fn extension(self) -> Option<&'static str> {
         match self {
-            Encoding::Brotli => "br",
-            Encoding::Zstd => "zst",
-            Encoding::Gzip => "gz",
+            Encoding::Brotli => Some("br"),
+            Encoding::Zstd => Some("zst"),
+            Encoding::Gzip => Some("gz"),
+            Encoding::Deflate => None,
         }
     }
 }
 
 /// The encodings the client accepts, best first (by q-value, then our preference).
+#[cfg_attr(not(any(feature = "fs", feature = "compression")), allow(dead_code))]
 pub(crate) fn accepted(headers: &HeaderMap) -> Vec<Encoding> {
     let mut weighed: Vec<(u16, usize, Encoding)> = Vec::new();
     for (rank, encoding) in Encoding::PREFERENCE.into_iter().enumerate() {
@@ -103,10 +127,13 @@ mod tests {
     fn q_values_then_preference() {
         use Encoding::*;
         assert_eq!(accepted(&HeaderMap::new()), vec![]);
-        assert_eq!(accept("gzip, deflate, br, zstd"), vec![Brotli, Zstd, Gzip]);
+        assert_eq!(
+            accept("gzip, deflate, br, zstd"),
+            vec![Brotli, Zstd, Gzip, Deflate]
+        );
         assert_eq!(accept("gzip;q=1, br;q=0.5"), vec![Gzip, Brotli]);
         assert_eq!(accept("br;q=0, gzip"), vec![Gzip]);
-        assert_eq!(accept("*"), vec![Brotli, Zstd, Gzip]);
+        assert_eq!(accept("*"), vec![Brotli, Zstd, Gzip, Deflate]);
         assert_eq!(accept("*;q=0, gzip"), vec![Gzip]);
         assert_eq!(accept("identity"), vec![]);
         assert_eq!(accept("x-gzip"), vec![Gzip]);
