@@ -210,12 +210,35 @@ fn values_that_make_no_sense_together() {
 
 #[test]
 fn settings_this_build_cannot_honour_are_refused_not_ignored() {
-    let (_dir, path) = config_file("later", "compression = true\n");
+    let (_dir, path) = config_file(
+        "later",
+        "[tls]\ncert = \"/etc/hostname\"\nkey = \"/etc/hostname\"\n",
+    );
     refused(
         &run(&["--config", &path, "--check-config"]),
         &[&format!(
-            "{path}:1: `compression`: on-the-fly compression is not available in this build yet"
+            "{path}:2: `tls.cert`: serving HTTPS is not available in this build yet"
         )],
+    );
+}
+
+#[test]
+fn bad_traffic_settings_name_the_value() {
+    let (_dir, path) = config_file(
+        "traffic",
+        "trusted_proxies = [\"10.0.0.0/8\", \"10.0.0.0/99\"]\n[ip_filter]\ndeny = [\"::1/200\"]\n\
+         [compression]\nencodings = [\"gzip\", \"lzma\"]\n[rate_limit]\nrequests = 5\nkey = \"cookie\"\n",
+    );
+    refused(
+        &run(&["--config", &path]),
+        &[
+            &format!(
+                "{path}:1: `trusted_proxies`: \"10.0.0.0/99\" is not an IP address or CIDR range"
+            ),
+            &format!("{path}:3: `ip_filter.deny`: \"::1/200\" is not an IP address or CIDR range"),
+            &format!("{path}:5: `compression.encodings`: \"lzma\" is not a coding"),
+            &format!("{path}:8: `rate_limit.key`: \"cookie\" is not a key"),
+        ],
     );
 }
 

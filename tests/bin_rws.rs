@@ -268,3 +268,43 @@ fn a_taken_port_exits_with_1() {
             .contains(&format!("cannot listen on 127.0.0.1:{port}"))
     );
 }
+
+#[test]
+fn traffic_layers_from_configuration() {
+    let site = Folder::new("traffic-config");
+    site.file("public/big.txt", "all work and no play\n".repeat(500))
+        .file(
+            "rws.config.toml",
+            "root = \"public\"\n[compression]\nenabled = true\n[security_headers]\nenabled = true\n\
+         [rate_limit]\nrequests = 3\nperiod = \"1m\"\n",
+        );
+    let server = Rws::start_with(rws().current_dir(site.path()).args(["--access-log", "off"]));
+    let first = curl(
+        &server.at("/big.txt"),
+        &["--compressed", "-H", "accept-encoding: br"],
+    );
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("content-encoding"), Some("br"));
+    assert_eq!(first.text(), "all work and no play\n".repeat(500));
+    assert_eq!(first.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        first
+            .header("x-request-id")
+            .is_some_and(|id| id.len() == 36)
+    );
+    assert_eq!(
+        first.header("ratelimit-policy"),
+        Some("\"default\";q=3;w=60")
+    );
+    curl(&server.at("/big.txt"), &[]);
+    curl(&server.at("/big.txt"), &[]);
+    let limited = curl(&server.at("/big.txt"), &[]);
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("retry-after"), Some("20"));
+    drop(server);
+
+    let denied = Rws::start(&["--set", "ip_filter.deny=127.0.0.0/8,::1"]);
+    let res = curl(&denied.at("/healthz"), &[]);
+    assert_eq!(res.status, 403);
+    assert_eq!(res.header("content-type"), Some("application/problem+json"));
+}

@@ -21,6 +21,7 @@
 
 mod keys;
 mod loader;
+mod traffic;
 mod validate;
 mod values;
 
@@ -32,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 pub use keys::{KEYS, Key, Kind};
 pub use loader::{ConfigError, Loaded, Loader, Origin};
+pub use traffic::{CompressionConfig, IpFilterConfig, RateLimitConfig, SecurityHeadersConfig};
 pub use values::{ByteSize, HumanDuration};
 
 pub use crate::middleware::AccessLogFormat;
@@ -53,8 +55,18 @@ pub struct Config {
     pub workers: Option<usize>,
     /// A plain-HTTP port that redirects to HTTPS (needs TLS).
     pub redirect_port: Option<u16>,
-    /// Compress responses on the fly.
-    pub compression: bool,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers are believed.
+    pub trusted_proxies: Vec<String>,
+    /// Give every request an id (`X-Request-Id`).
+    pub request_id: bool,
+    /// Response compression.
+    pub compression: CompressionConfig,
+    /// A rate limit for every request.
+    pub rate_limit: RateLimitConfig,
+    /// Addresses let in or kept out.
+    pub ip_filter: IpFilterConfig,
+    /// Security headers.
+    pub security_headers: SecurityHeadersConfig,
     /// TLS certificate and key.
     pub tls: TlsConfig,
     /// Static file serving.
@@ -79,7 +91,12 @@ impl Default for Config {
             root: None,
             workers: None,
             redirect_port: None,
-            compression: false,
+            trusted_proxies: Vec::new(),
+            request_id: true,
+            compression: CompressionConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            ip_filter: IpFilterConfig::default(),
+            security_headers: SecurityHeadersConfig::default(),
             tls: TlsConfig::default(),
             files: FilesConfig::default(),
             cors: CorsConfig::default(),

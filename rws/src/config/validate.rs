@@ -4,6 +4,7 @@
 use http::{HeaderName, HeaderValue, Method};
 
 use super::{Config, Origin};
+use crate::ip::IpRanges;
 use crate::middleware::OriginPattern;
 
 /// Every problem of `config`, each naming the key and where it was set.
@@ -12,6 +13,8 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
     let mut problem = |key: &str, why: String| {
         problems.push(format!("{}: `{key}`: {why}", origin(key)));
     };
+    traffic(config, &mut problem);
+    cors(config, &mut problem);
 
     if let Some(root) = &config.root
         && !root.is_dir()
@@ -71,7 +74,50 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
             ),
         );
     }
+    problems
+}
 
+/// `trusted_proxies`, `[ip_filter]`, `[compression]`, `[rate_limit]`, `[security_headers]`.
+fn traffic(config: &Config, problem: &mut impl FnMut(&str, String)) {
+    if let Err(e) = IpRanges::parse(config.trusted_proxies.iter().map(String::as_str)) {
+        problem("trusted_proxies", e);
+    }
+    for (key, list) in [
+        ("ip_filter.allow", &config.ip_filter.allow),
+        ("ip_filter.deny", &config.ip_filter.deny),
+    ] {
+        if let Err(e) = IpRanges::parse(list.iter().map(String::as_str)) {
+            problem(key, e);
+        }
+    }
+    for e in &config.compression.encodings {
+        if !["br", "zstd", "gzip", "deflate"].contains(&e.as_str()) {
+            problem(
+                "compression.encodings",
+                format!("{e:?} is not a coding rws can produce (br, zstd, gzip, deflate)"),
+            );
+        }
+    }
+    if let Err(e) = config.rate_limit.layer() {
+        let key = if e.contains("period") {
+            "rate_limit.period"
+        } else {
+            "rate_limit.key"
+        };
+        problem(key, e);
+    }
+    if let Some(csp) = &config.security_headers.content_security_policy
+        && HeaderValue::from_str(csp).is_err()
+    {
+        problem(
+            "security_headers.content_security_policy",
+            format!("{csp:?} is not a valid header value"),
+        );
+    }
+}
+
+/// `[cors]`.
+fn cors(config: &Config, problem: &mut impl FnMut(&str, String)) {
     let cors = &config.cors;
     for o in &cors.origins {
         if let Err(why) = OriginPattern::parse(o) {
@@ -99,7 +145,6 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
             }
         }
     }
-    problems
 }
 
 /// A comma-separated list of `level` or `target=level` directives. Stricter than tracing's own

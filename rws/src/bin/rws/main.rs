@@ -111,9 +111,6 @@ fn not_yet_supported(loaded: &Loaded) -> Vec<String> {
     if c.redirect_port.is_some() {
         refuse("redirect_port", "the HTTPS redirect");
     }
-    if c.compression {
-        refuse("compression", "on-the-fly compression");
-    }
     problems
 }
 

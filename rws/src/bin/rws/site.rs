@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use rws::config::Config;
 use rws::metrics::Metrics;
-use rws::middleware::{AccessLog, AccessLogFormat};
+use rws::middleware::{AccessLog, AccessLogFormat, RequestIdLayer};
 use rws::prelude::*;
 use rws::server::Readiness;
 
@@ -34,13 +34,33 @@ pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> A
             })
         }
     };
-    // The access log is outermost so that it sees the final status, CORS refusals included.
+    if !config.trusted_proxies.is_empty() {
+        app = app.trusted_proxies(config.trusted_proxies.iter().map(String::as_str));
+    }
+    // Outermost first: the request id is set before anything logs; the access log and the
+    // metrics see the final status, refusals by the layers after them included.
+    if config.request_id {
+        app = app.wrap(RequestIdLayer::new());
+    }
     if config.log.access != AccessLogFormat::Off {
         app = app.wrap(AccessLog::new(config.log.access));
     }
     app = app.wrap(metrics.middleware());
+    if let Some(headers) = config.security_headers.layer() {
+        app = app.wrap(headers);
+    }
+    if let Some(filter) = config.ip_filter.layer() {
+        app = app.wrap(filter);
+    }
+    // Validated with the configuration: an invalid key never gets here.
+    if let Ok(Some(limit)) = config.rate_limit.layer() {
+        app = app.wrap(limit);
+    }
     if let Some(cors) = config.cors() {
         app = app.wrap(cors);
+    }
+    if let Some(compression) = config.compression.layer() {
+        app = app.wrap(compression);
     }
     app
 }

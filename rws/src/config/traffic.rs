@@ -1,0 +1,148 @@
+//! The traffic middleware's settings: `[compression]`, `[rate_limit]`, `[ip_filter]`,
+//! `[security_headers]`, and how each becomes its layer.
+
+use http::HeaderName;
+use serde::{Deserialize, Serialize};
+
+use super::{ByteSize, HumanDuration};
+use crate::middleware::rate_limit::Quota;
+use crate::middleware::{IpFilter, RateLimit, SecurityHeaders};
+
+/// `[compression]`: responses compressed on the fly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CompressionConfig {
+    /// On or off.
+    pub enabled: bool,
+    /// The codings offered: `br`, `zstd`, `gzip`, `deflate`.
+    pub encodings: Vec<String>,
+    /// Responses shorter than this stay uncompressed.
+    pub min_size: ByteSize,
+}
+
+impl Default for CompressionConfig {
+    fn default() -> Self {
+        CompressionConfig {
+            enabled: false,
+            encodings: ["br", "zstd", "gzip", "deflate"]
+                .map(str::to_owned)
+                .to_vec(),
+            min_size: ByteSize(1024),
+        }
+    }
+}
+
+/// `[rate_limit]`: one limit for every request (off while `requests` is 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RateLimitConfig {
+    /// Requests allowed per period (and at once); 0 disables the limit.
+    pub requests: u32,
+    /// The period the requests refill over.
+    pub period: HumanDuration,
+    /// What requests are counted under: `ip`, `global`, or `header:NAME`.
+    pub key: String,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            requests: 0,
+            period: HumanDuration(std::time::Duration::from_secs(60)),
+            key: "ip".to_owned(),
+        }
+    }
+}
+
+/// `[ip_filter]`: addresses and CIDR ranges let in or kept out (of the client address, see
+/// `trusted_proxies`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct IpFilterConfig {
+    /// When not empty, only these may pass.
+    pub allow: Vec<String>,
+    /// These are refused.
+    pub deny: Vec<String>,
+}
+
+/// `[security_headers]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SecurityHeadersConfig {
+    /// Adds `X-Content-Type-Options`, `X-Frame-Options`, `Referrer-Policy` (and HSTS on TLS).
+    pub enabled: bool,
+    /// A `Content-Security-Policy` to send too.
+    pub content_security_policy: Option<String>,
+}
+
+impl RateLimitConfig {
+    /// The layer, if a limit is set; `Err` names a key that is not `ip`, `global` or
+    /// `header:NAME`.
+    pub fn layer(&self) -> Result<Option<RateLimit>, String> {
+        if self.requests == 0 {
+            return Ok(None);
+        }
+        if self.period.0.is_zero() {
+            return Err("the period must be longer than zero".into());
+        }
+        let quota = Quota::new(self.requests, self.period.0);
+        let limit = match self.key.as_str() {
+            "ip" => RateLimit::per_ip(quota),
+            "global" => RateLimit::global(quota),
+            other => match other.strip_prefix("header:").map(HeaderName::try_from) {
+                Some(Ok(name)) => RateLimit::per_header(quota, name),
+                _ => {
+                    return Err(format!(
+                        "{other:?} is not a key: write \"ip\", \"global\" or \"header:NAME\""
+                    ));
+                }
+            },
+        };
+        Ok(Some(limit))
+    }
+}
+
+impl IpFilterConfig {
+    /// The layer, if either list has entries (invalid entries are reported by `App::build`
+    /// and, earlier, by the configuration check).
+    pub fn layer(&self) -> Option<IpFilter> {
+        if self.allow.is_empty() && self.deny.is_empty() {
+            return None;
+        }
+        Some(
+            IpFilter::new()
+                .allow(self.allow.iter().map(String::as_str))
+                .deny(self.deny.iter().map(String::as_str)),
+        )
+    }
+}
+
+impl SecurityHeadersConfig {
+    /// The layer, if enabled.
+    pub fn layer(&self) -> Option<SecurityHeaders> {
+        if !self.enabled {
+            return None;
+        }
+        let mut layer = SecurityHeaders::new();
+        if let Some(csp) = &self.content_security_policy {
+            layer = layer.content_security_policy(csp);
+        }
+        Some(layer)
+    }
+}
+
+#[cfg(feature = "compression")]
+impl CompressionConfig {
+    /// The layer, if enabled.
+    pub fn layer(&self) -> Option<crate::middleware::Compression> {
+        self.enabled.then(|| {
+            crate::middleware::Compression::new()
+                .encodings(self.encodings.iter().map(String::as_str))
+                .min_size(self.min_size.0)
+        })
+    }
+}
