@@ -18,7 +18,15 @@ WORKLOADS = [
     ("json", "GET /json", "/json", None),
     ("params", "GET /users/:user/posts/:post (150 routes)", "/users/42/posts/7", None),
     ("echo", "POST /echo, 16 KiB JSON", "/echo", "post"),
+    # The same two with compression, request id and a never-tripping per-IP rate limit in front
+    # (tower-http and tower_governor for axum; bare hyper has no such layers and sits out).
+    ("plaintext+layers", "GET /plaintext + layers", "/plaintext", None),
+    ("json+layers", "GET /json + layers", "/json", None),
 ]
+
+
+def servers(workload):
+    return ["axum", "rws"] if workload.endswith("+layers") else SERVERS
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "64")
@@ -73,8 +81,10 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(path, script, body_file):
+def run_wrk(path, script, body_file, headers=()):
     cmd = PIN_LOAD + ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
+    for header in headers:
+        cmd += ["-H", header]
     env = dict(os.environ)
     if script:
         cmd += ["-s", os.path.join(os.path.dirname(__file__), "post.lua")]
@@ -92,14 +102,17 @@ def run_wrk(path, script, body_file):
 
 def one_run(server, workload, body_file):
     name, _, path, script = workload
-    env = dict(os.environ, RWS_CONFIG_ADDRESS="127.0.0.1", RWS_CONFIG_PORT=str(PORT), RUST_LOG="off")
+    layered = name.endswith("+layers")
+    env = dict(os.environ, RWS_CONFIG_ADDRESS="127.0.0.1", RWS_CONFIG_PORT=str(PORT), RUST_LOG="off",
+               BENCH_LAYERS="1" if layered else "0")
     if port_in_use():
         raise SystemExit(f"port {PORT} is already in use: another server would be measured")
     proc = subprocess.Popen(PIN_SERVER + [f"target/release/bench-{server}"], env=env)
     try:
         wait_port(proc)
         idle = status_kib(proc.pid, "VmRSS")
-        rps, p50, p99 = run_wrk(path, script, body_file)
+        headers = ["Accept-Encoding: gzip, br"] if layered else []
+        rps, p50, p99 = run_wrk(path, script, body_file, headers)
         peak = status_kib(proc.pid, "VmHWM")
     finally:
         proc.terminate()
@@ -113,7 +126,7 @@ def main():
     runs = {}
     for r in range(ROUNDS):
         for workload in WORKLOADS:
-            for server in SERVERS:
+            for server in servers(workload[0]):
                 result = one_run(server, workload, body_file)
                 runs.setdefault((workload[0], server), []).append(result)
                 print(f"round {r + 1}/{ROUNDS} {workload[0]:<9} {server:<5} {result['rps']:>10.0f} req/s "
@@ -134,11 +147,12 @@ def main():
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, title, _, _ in WORKLOADS:
-        for server in SERVERS:
+        for server in servers(name):
             rps = med(name, server, "rps")
             ratios = ["", ""]
             if server == "rws":
-                ratios = [f"{rps / med(name, 'hyper', 'rps'):.2f}", f"{rps / med(name, 'axum', 'rps'):.2f}"]
+                hyper = f"{rps / med(name, 'hyper', 'rps'):.2f}" if "hyper" in servers(name) else "-"
+                ratios = [hyper, f"{rps / med(name, 'axum', 'rps'):.2f}"]
             lines.append(
                 f"| {title} | {server} | {rps:,.0f} | {med(name, server, 'p50'):.2f} ms | {med(name, server, 'p99'):.2f} ms | "
                 f"{med(name, server, 'idle_kib') / 1024:.1f} MiB | {med(name, server, 'peak_kib') / 1024:.1f} MiB | "

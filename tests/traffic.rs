@@ -367,3 +367,26 @@ async fn an_ipv6_cidr_matches_a_client_on_loopback_v6() {
     assert_eq!(v4, "403");
     server.abort();
 }
+
+#[tokio::test]
+async fn hsts_is_sent_on_tls_connections_only() {
+    let service = App::empty()
+        .get("/", || async { "hi" })
+        .wrap(SecurityHeaders::new())
+        .into_service();
+    let peer = "203.0.113.5:50000".parse().unwrap();
+    let local = "127.0.0.1:443".parse().unwrap();
+    let send = |info: rws::ConnectionInfo| {
+        let req = http::Request::get("/").body(Body::empty()).unwrap();
+        service.with_connection_info(info).dispatch(req)
+    };
+    let tls = send(rws::ConnectionInfo::new(peer, local).with_tls(Some("example.com")))
+        .await
+        .unwrap();
+    assert_eq!(
+        tls.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let plain = send(rws::ConnectionInfo::new(peer, local)).await.unwrap();
+    assert!(plain.headers().get("strict-transport-security").is_none());
+}

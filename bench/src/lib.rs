@@ -41,6 +41,11 @@ pub fn address() -> String {
     format!("{host}:{port}")
 }
 
+/// Whether `BENCH_LAYERS=1` asks for the traffic layers (compression, request id, rate limit).
+pub fn layers() -> bool {
+    std::env::var("BENCH_LAYERS").is_ok_and(|v| v == "1")
+}
+
 /// The same tokio runtime for every server: multi-thread with `BENCH_WORKERS` workers (default
 /// 1, the server pinned to one core).
 pub fn runtime() -> tokio::runtime::Runtime {

@@ -23,6 +23,7 @@ impl Encoding {
     ];
 
     /// The coding a `Content-Encoding` token names.
+    #[cfg_attr(not(feature = "compression"), allow(dead_code))]
     pub(crate) fn from_token(token: &str) -> Option<Encoding> {
         let token = token.trim();
         Encoding::PREFERENCE

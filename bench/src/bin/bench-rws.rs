@@ -1,5 +1,7 @@
 //! The rws server of the comparison.
 
+use rws::middleware::rate_limit::Quota;
+use rws::middleware::{Compression, RateLimit, RequestIdLayer};
 use rws::prelude::*;
 use rws_bench::{HELLO, Message, Order};
 
@@ -14,6 +16,12 @@ fn main() {
             .post("/echo", |Json(order): Json<Order>| async move { Json(order) });
         for pattern in rws_bench::filler_routes() {
             app = app.get(pattern, || async { "filler" });
+        }
+        if rws_bench::layers() {
+            app = app
+                .wrap(RequestIdLayer::new())
+                .wrap(RateLimit::per_ip(Quota::per_second(u32::MAX)))
+                .wrap(Compression::new());
         }
         let listener = tokio::net::TcpListener::bind(rws_bench::address())
             .await

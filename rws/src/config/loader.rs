@@ -425,6 +425,7 @@ mod tests {
         full.cors.max_age = Some(super::super::HumanDuration(std::time::Duration::from_secs(
             1,
         )));
+        full.security_headers.content_security_policy = Some("default-src 'self'".into());
         let Value::Table(table) = Value::try_from(&full).unwrap() else {
             panic!()
         };
