@@ -210,15 +210,33 @@ fn values_that_make_no_sense_together() {
 
 #[test]
 fn settings_this_build_cannot_honour_are_refused_not_ignored() {
-    let (_dir, path) = config_file(
-        "later",
-        "[tls]\ncert = \"/etc/hostname\"\nkey = \"/etc/hostname\"\n",
-    );
+    let dir = Folder::new("later");
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    dir.file("cert.pem", key.cert.pem())
+        .file("key.pem", key.signing_key.serialize_pem())
+        .file(
+            "rws.config.toml",
+            "redirect_port = 8080\n[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n",
+        );
+    let out = output(rws().current_dir(dir.path()).arg("--check-config"));
     refused(
-        &run(&["--config", &path, "--check-config"]),
-        &[&format!(
-            "{path}:2: `tls.cert`: serving HTTPS is not available in this build yet"
-        )],
+        &out,
+        &[
+            "rws.config.toml:1: `redirect_port`: the HTTPS redirect is not available in this build yet",
+        ],
+    );
+}
+
+#[test]
+fn a_bad_certificate_is_refused_with_the_file() {
+    let dir = Folder::new("bad-cert");
+    dir.file("cert.pem", "garbage\n")
+        .file("key.pem", "garbage\n");
+    let cert = dir.path().join("cert.pem").display().to_string();
+    let key = dir.path().join("key.pem").display().to_string();
+    refused(
+        &run(&["--tls-cert", &cert, "--tls-key", &key, "--check-config"]),
+        &[&format!("command line --tls-cert: `tls.cert`: {cert}: ")],
     );
 }
 

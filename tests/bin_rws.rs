@@ -308,3 +308,23 @@ fn traffic_layers_from_configuration() {
     assert_eq!(res.status, 403);
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
 }
+
+#[test]
+fn serves_https_with_the_configured_certificate() {
+    let dir = Folder::new("https");
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    dir.file("cert.pem", key.cert.pem())
+        .file("key.pem", key.signing_key.serialize_pem());
+    let cert = dir.path().join("cert.pem").display().to_string();
+    let key = dir.path().join("key.pem").display().to_string();
+    let server = Rws::start_with(rws().args(["--tls-cert", &cert, "--tls-key", &key]));
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let url = server.url.replace("127.0.0.1", "localhost") + "/healthz";
+    let res = curl(&url, &["--cacert", &cert, "--http2"]);
+    assert_eq!(res.status, 200);
+    assert_eq!(res.text(), "ok");
+}

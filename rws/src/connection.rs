@@ -18,6 +18,7 @@ pub struct ConnectionInfo {
     version: Version,
     tls: bool,
     server_name: Option<Arc<str>>,
+    alpn: Option<&'static str>,
 }
 
 impl ConnectionInfo {
@@ -29,6 +30,7 @@ impl ConnectionInfo {
             version: Version::HTTP_11,
             tls: false,
             server_name: None,
+            alpn: None,
         }
     }
 
@@ -36,6 +38,12 @@ impl ConnectionInfo {
     pub fn with_tls(mut self, server_name: Option<&str>) -> Self {
         self.tls = true;
         self.server_name = server_name.map(Into::into);
+        self
+    }
+
+    /// Sets the protocol negotiated by ALPN (`h2`, `http/1.1`).
+    pub fn with_alpn(mut self, protocol: Option<&'static str>) -> Self {
+        self.alpn = protocol;
         self
     }
 
@@ -68,6 +76,11 @@ impl ConnectionInfo {
     /// The TLS server name (SNI) the client asked for.
     pub fn server_name(&self) -> Option<&str> {
         self.server_name.as_deref()
+    }
+
+    /// The protocol TLS negotiated by ALPN (`h2`, `http/1.1`), if any.
+    pub fn alpn(&self) -> Option<&'static str> {
+        self.alpn
     }
 
     /// The loopback connection the in-process test client pretends to be.

@@ -82,7 +82,8 @@ impl Rws {
             .expect("rws prints where it listens");
         let url = first.rsplit(' ').next().expect("an address").to_owned();
         assert!(
-            first.starts_with("rws ") && url.starts_with("http://127.0.0.1:"),
+            first.starts_with("rws ")
+                && (url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:")),
             "{first}"
         );
         let mut banner = Vec::new();

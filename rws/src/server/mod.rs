@@ -16,6 +16,8 @@ mod listener;
 mod service;
 mod shutdown;
 mod socket;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::collections::HashMap;
 use std::fmt;

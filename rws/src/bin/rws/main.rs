@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use rws::config::{Config, Loaded, Loader};
 use rws::metrics::Metrics;
+use rws::server::tls::Tls;
 use rws::server::{Readiness, Server};
 
 fn main() -> ExitCode {
@@ -36,6 +37,14 @@ fn main() -> ExitCode {
     if !unsupported.is_empty() {
         return refuse(&unsupported);
     }
+    // Certificates are read now, so that a bad file is refused like any bad setting.
+    let tls = match (&loaded.config.tls.cert, &loaded.config.tls.key) {
+        (Some(cert), Some(key)) => match Tls::from_pem_files(cert, key) {
+            Ok(tls) => Some(tls),
+            Err(e) => return refuse(&[format!("{}: `tls.cert`: {e}", loaded.origin("tls.cert"))]),
+        },
+        _ => None,
+    };
     if cli.check_config {
         println!("rws: the configuration is valid");
         return ExitCode::SUCCESS;
@@ -48,7 +57,7 @@ fn main() -> ExitCode {
         runtime.worker_threads(workers);
     }
     match runtime.build() {
-        Ok(runtime) => runtime.block_on(run(loaded.config)),
+        Ok(runtime) => runtime.block_on(run(loaded.config, tls)),
         Err(e) => {
             eprintln!("rws: cannot start the runtime: {e}");
             ExitCode::FAILURE
@@ -56,7 +65,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> ExitCode {
+async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
     let addr = config.socket_addr();
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
@@ -71,8 +80,9 @@ async fn run(config: Config) -> ExitCode {
     let local = listener
         .local_addr()
         .map_or_else(|_| addr.to_string(), |a| a.to_string());
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "rws {} listening on http://{local}",
+        "rws {} listening on {scheme}://{local}",
         env!("CARGO_PKG_VERSION")
     );
     match &config.root {
@@ -86,7 +96,11 @@ async fn run(config: Config) -> ExitCode {
         .limits(config.server_limits())
         .readiness(readiness)
         .metrics(metrics);
-    match server.serve(listener).await {
+    let served = match tls {
+        Some(tls) => server.serve(tls.bind(listener)).await,
+        None => server.serve(listener).await,
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rws: {e}");
@@ -105,9 +119,6 @@ fn not_yet_supported(loaded: &Loaded) -> Vec<String> {
             loaded.origin(key)
         ));
     };
-    if c.tls.cert.is_some() {
-        refuse("tls.cert", "serving HTTPS");
-    }
     if c.redirect_port.is_some() {
         refuse("redirect_port", "the HTTPS redirect");
     }

@@ -1,0 +1,223 @@
+//! HTTPS: rustls (with the `ring` provider) in front of the same server loop.
+//!
+//! ALPN offers `h2` and `http/1.1`; TLS 1.2 and 1.3 only; SNI picks among several
+//! certificates; the certificates can be replaced while serving (new handshakes see the new
+//! ones, open connections keep theirs).
+//!
+//! ```no_run
+//! use rws::prelude::*;
+//! use rws::server::{Server, tls::Tls};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let tls = Tls::from_pem_files("cert.pem", "key.pem")?
+//!     .with_sni("api.example.com", "api-cert.pem", "api-key.pem")?;
+//! let certificates = tls.certificates(); // keep it to swap certificates later
+//! let listener = tls.bind(tokio::net::TcpListener::bind("0.0.0.0:8443").await?);
+//! Server::new(App::new()).serve(listener).await?;
+//! # let _ = certificates;
+//! # Ok(()) }
+//! ```
+
+mod listener;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::crypto::{CryptoProvider, ring};
+use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
+use tokio_rustls::rustls::sign::CertifiedKey;
+use tokio_rustls::rustls::{self, ServerConfig};
+
+pub use listener::TlsListener;
+
+/// Why certificates could not be loaded: the file and the reason.
+#[derive(Debug)]
+pub struct TlsError(String);
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+/// The TLS side of a server: its certificates and settings. Turn it into a listener with
+/// [`Tls::bind`].
+#[derive(Debug, Clone)]
+pub struct Tls {
+    certificates: Certificates,
+    handshake_timeout: Duration,
+}
+
+impl Tls {
+    /// The certificate chain and private key (PKCS#8, PKCS#1 RSA or SEC1 EC) in PEM files; the
+    /// key must belong to the chain's first certificate.
+    pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Tls, TlsError> {
+        let default = load(cert.as_ref(), key.as_ref())?;
+        Ok(Tls {
+            certificates: Certificates(Arc::new(Resolver {
+                current: RwLock::new(Arc::new(Store {
+                    default,
+                    by_name: HashMap::new(),
+                })),
+            })),
+            handshake_timeout: Duration::from_secs(10),
+        })
+    }
+
+    /// Serves `cert`/`key` to clients asking for `name` by SNI (`api.example.com`, or
+    /// `*.example.com` for any one label); others get the default certificate.
+    pub fn with_sni(
+        self,
+        name: &str,
+        cert: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<Tls, TlsError> {
+        self.certificates.replace(Some(name), cert, key)?;
+        Ok(self)
+    }
+
+    /// How long a client may take to complete the handshake (default 10 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Tls {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// A handle to replace the certificates while serving.
+    pub fn certificates(&self) -> Certificates {
+        self.certificates.clone()
+    }
+
+    /// The rustls configuration: TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`, certificates
+    /// from the swappable resolver.
+    pub fn server_config(&self) -> Arc<ServerConfig> {
+        let provider = Arc::new(ring::default_provider());
+        let builder = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
+        let mut config = match builder {
+            Ok(builder) => {
+                builder.with_no_client_auth().with_cert_resolver(
+                    Arc::clone(&self.certificates.0) as Arc<dyn ResolvesServerCert>
+                )
+            }
+            // The ring provider supports both versions; this cannot fail.
+            Err(e) => unreachable!("the ring provider refused TLS 1.2/1.3: {e}"),
+        };
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Arc::new(config)
+    }
+
+    /// Accepts TLS connections on `tcp`; handshakes run concurrently, off the accept loop.
+    pub fn bind(self, tcp: tokio::net::TcpListener) -> TlsListener {
+        TlsListener::new(tcp, self.server_config(), self.handshake_timeout)
+    }
+}
+
+/// The server's certificates, replaceable while it serves: new handshakes use the new ones,
+/// open connections keep theirs. Cloning shares them.
+#[derive(Debug, Clone)]
+pub struct Certificates(Arc<Resolver>);
+
+impl Certificates {
+    /// Loads `cert`/`key` and makes them the certificate for `name` (SNI), or the default with
+    /// `None`. On error nothing changes.
+    pub fn replace(
+        &self,
+        name: Option<&str>,
+        cert: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<(), TlsError> {
+        let loaded = load(cert.as_ref(), key.as_ref())?;
+        let mut current = self
+            .0
+            .current
+            .write()
+            .map_err(|_| TlsError("the certificate store is poisoned".into()))?;
+        let mut next = Store::clone(&current);
+        match name {
+            Some(name) => {
+                next.by_name.insert(name.to_ascii_lowercase(), loaded);
+            }
+            None => next.default = loaded,
+        }
+        *current = Arc::new(next);
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+struct Store {
+    default: Arc<CertifiedKey>,
+    by_name: HashMap<String, Arc<CertifiedKey>>,
+}
+
+struct Resolver {
+    current: RwLock<Arc<Store>>,
+}
+
+impl fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self
+            .current
+            .read()
+            .map(|s| s.by_name.keys().cloned().collect())
+            .unwrap_or_default();
+        f.debug_struct("Certificates")
+            .field("sni", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ResolvesServerCert for Resolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let store = Arc::clone(&*self.current.read().ok()?);
+        let chosen = hello.server_name().and_then(|name| {
+            let name = name.to_ascii_lowercase();
+            store.by_name.get(&name).or_else(|| {
+                let (_, parent) = name.split_once('.')?;
+                store.by_name.get(&format!("*.{parent}"))
+            })
+        });
+        Some(Arc::clone(chosen.unwrap_or(&store.default)))
+    }
+}
+
+/// Reads and checks a certificate chain and its key.
+fn load(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(Iterator::collect)
+        .map_err(|e| {
+            TlsError(format!(
+                "{}: cannot read the certificates: {e}",
+                cert.display()
+            ))
+        })?;
+    if chain.is_empty() {
+        return Err(TlsError(format!(
+            "{}: no certificate (no `-----BEGIN CERTIFICATE-----` section)",
+            cert.display()
+        )));
+    }
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        TlsError(format!(
+            "{}: cannot read the private key: {e}",
+            key.display()
+        ))
+    })?;
+    let provider: CryptoProvider = ring::default_provider();
+    CertifiedKey::from_der(chain, private, &provider)
+        .map(Arc::new)
+        .map_err(|e| {
+            TlsError(format!(
+                "{} and {}: the key does not fit the certificate: {e}",
+                cert.display(),
+                key.display()
+            ))
+        })
+}

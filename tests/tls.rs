@@ -1,0 +1,279 @@
+//! HTTPS with certificates made at test time (rcgen): curl over HTTP/1.1 and HTTP/2 with ALPN,
+//! SNI checked with `openssl s_client`, certificates swapped under an open connection, and bad
+//! PEM refused with the file and the reason.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rws::ConnectionInfo;
+use rws::prelude::*;
+use rws::server::Server;
+use rws::server::tls::Tls;
+use support::bin::Folder;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::rustls;
+
+/// A self-signed certificate for `names`, written as `<stem>.pem` and `<stem>.key`.
+fn certificate(dir: &Folder, stem: &str, names: &[&str]) -> (PathBuf, PathBuf) {
+    let key = rcgen::generate_simple_self_signed(
+        names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    dir.file(&format!("{stem}.pem"), key.cert.pem());
+    dir.file(&format!("{stem}.key"), key.signing_key.serialize_pem());
+    (
+        dir.path().join(format!("{stem}.pem")),
+        dir.path().join(format!("{stem}.key")),
+    )
+}
+
+fn app() -> App {
+    App::empty().get("/", |info: ConnectionInfo| async move {
+        format!(
+            "tls={} alpn={} sni={}",
+            info.is_tls(),
+            info.alpn().unwrap_or("-"),
+            info.server_name().unwrap_or("-")
+        )
+    })
+}
+
+/// Serves `app()` over `tls` on a free port; returns the port.
+async fn serve(tls: Tls) -> u16 {
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    let listener = tls.bind(tcp);
+    tokio::spawn(
+        Server::new(app())
+            .handle_signals(false)
+            .with_graceful_shutdown(tokio::time::sleep(Duration::from_secs(60)))
+            .serve(listener),
+    );
+    port
+}
+
+fn curl(args: &[&str]) -> (bool, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-S"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_speaks_http1_and_http2_over_alpn() {
+    let dir = Folder::new("tls-alpn");
+    let (cert, key) = certificate(&dir, "localhost", &["localhost"]);
+    let port = serve(Tls::from_pem_files(&cert, &key).unwrap()).await;
+    let url = format!("https://localhost:{port}/");
+    let cacert = cert.display().to_string();
+    let (h1, h2) = tokio::task::spawn_blocking(move || {
+        (
+            curl(&[
+                "--http1.1",
+                "--cacert",
+                &cacert,
+                "-w",
+                " %{http_version}",
+                &url,
+            ]),
+            curl(&[
+                "--http2",
+                "--cacert",
+                &cacert,
+                "-w",
+                " %{http_version}",
+                &url,
+            ]),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        h1,
+        (true, "tls=true alpn=http/1.1 sni=localhost 1.1".to_owned())
+    );
+    assert_eq!(h2, (true, "tls=true alpn=h2 sni=localhost 2".to_owned()));
+}
+
+/// The PEM of the certificate `openssl s_client` is shown for `server_name`.
+fn presented(port: u16, server_name: &str) -> String {
+    let out = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            server_name,
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let start = text
+        .find("-----BEGIN CERTIFICATE-----")
+        .expect("a certificate");
+    let end = text.find("-----END CERTIFICATE-----").expect("its end");
+    text[start..end].to_owned()
+}
+
+fn pem_body(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let end = text.find("-----END CERTIFICATE-----").unwrap();
+    text[..end].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sni_picks_the_certificate() {
+    let dir = Folder::new("tls-sni");
+    let (cert, key) = certificate(&dir, "default", &["localhost"]);
+    let (other, other_key) = certificate(&dir, "other", &["other.test"]);
+    let (wild, wild_key) = certificate(&dir, "wild", &["*.wild.test"]);
+    let tls = Tls::from_pem_files(&cert, &key)
+        .unwrap()
+        .with_sni("other.test", &other, &other_key)
+        .unwrap()
+        .with_sni("*.wild.test", &wild, &wild_key)
+        .unwrap();
+    let port = serve(tls).await;
+    let (a, b, c, d) = tokio::task::spawn_blocking(move || {
+        (
+            presented(port, "other.test"),
+            presented(port, "localhost"),
+            presented(port, "api.wild.test"),
+            presented(port, "unknown.test"),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(a.replace('\r', ""), pem_body(&other));
+    assert_eq!(b.replace('\r', ""), pem_body(&cert));
+    assert_eq!(c.replace('\r', ""), pem_body(&wild));
+    assert_eq!(
+        d.replace('\r', ""),
+        pem_body(&cert),
+        "unknown names get the default"
+    );
+    // And curl, verifying the name, reaches the SNI host with its own CA only.
+    let other_ca = other.display().to_string();
+    let resolve = format!("other.test:{port}:127.0.0.1");
+    let url = format!("https://other.test:{port}/");
+    let (ok, body) = tokio::task::spawn_blocking(move || {
+        curl(&["--resolve", &resolve, "--cacert", &other_ca, &url])
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{body}");
+    assert!(body.contains("sni=other.test"), "{body}");
+}
+
+/// A rustls client trusting `roots`, over which `GET /` is sent on demand.
+async fn connect(
+    port: u16,
+    roots: &[&PathBuf],
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    use rustls_pki_types::pem::PemObject;
+    let mut store = rustls::RootCertStore::empty();
+    for root in roots {
+        store
+            .add(rustls_pki_types::CertificateDer::from_pem_file(root).unwrap())
+            .unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(store)
+    .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap()
+}
+
+async fn get(stream: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> String {
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_swap_under_open_connections() {
+    let dir = Folder::new("tls-swap");
+    let (first, first_key) = certificate(&dir, "first", &["localhost"]);
+    let (second, second_key) = certificate(&dir, "second", &["localhost"]);
+    let tls = Tls::from_pem_files(&first, &first_key).unwrap();
+    let certificates = tls.certificates();
+    let port = serve(tls).await;
+
+    let mut old = connect(port, &[&first]).await;
+    assert!(get(&mut old).await.starts_with("HTTP/1.1 200 OK"));
+
+    certificates.replace(None, &second, &second_key).unwrap();
+    let mut new = connect(port, &[&second]).await;
+    assert!(get(&mut new).await.starts_with("HTTP/1.1 200 OK"));
+    assert!(
+        get(&mut old).await.starts_with("HTTP/1.1 200 OK"),
+        "the old connection keeps working"
+    );
+    let presented_now = tokio::task::spawn_blocking(move || presented(port, "localhost"))
+        .await
+        .unwrap();
+    assert_eq!(presented_now.replace('\r', ""), pem_body(&second));
+}
+
+#[test]
+fn bad_pem_and_mismatched_keys_name_the_file() {
+    let dir = Folder::new("tls-bad");
+    let (cert, key) = certificate(&dir, "good", &["localhost"]);
+    let (_, other_key) = certificate(&dir, "other", &["localhost"]);
+    dir.file("garbage.pem", "not a certificate at all\n");
+
+    let garbage = dir.path().join("garbage.pem");
+    let err = Tls::from_pem_files(&garbage, &key).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}: ", garbage.display())),
+        "{err}"
+    );
+    let err = Tls::from_pem_files(&cert, &garbage)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "{}: cannot read the private key",
+            garbage.display()
+        )),
+        "{err}"
+    );
+    let err = Tls::from_pem_files(&cert, &other_key)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the key does not fit the certificate"),
+        "{err}"
+    );
+    let err = Tls::from_pem_files(dir.path().join("missing.pem"), &key)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("missing.pem: cannot read the certificates"),
+        "{err}"
+    );
+}
