@@ -209,20 +209,11 @@ fn values_that_make_no_sense_together() {
 }
 
 #[test]
-fn settings_this_build_cannot_honour_are_refused_not_ignored() {
-    let dir = Folder::new("later");
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    dir.file("cert.pem", key.cert.pem())
-        .file("key.pem", key.signing_key.serialize_pem())
-        .file(
-            "rws.config.toml",
-            "redirect_port = 8080\n[tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n",
-        );
-    let out = output(rws().current_dir(dir.path()).arg("--check-config"));
+fn the_https_redirect_needs_tls() {
     refused(
-        &out,
+        &run(&["--redirect-port", "8080", "--check-config"]),
         &[
-            "rws.config.toml:1: `redirect_port`: the HTTPS redirect is not available in this build yet",
+            "command line --redirect-port: `redirect_port`: redirects to HTTPS, which needs `tls.cert` and `tls.key`",
         ],
     );
 }

@@ -327,4 +327,31 @@ fn serves_https_with_the_configured_certificate() {
     let res = curl(&url, &["--cacert", &cert, "--http2"]);
     assert_eq!(res.status, 200);
     assert_eq!(res.text(), "ok");
+    drop(server);
+
+    let server = Rws::start_with(rws().args([
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--redirect-port",
+        "0",
+        "--set",
+        "tls.redirect_hosts=localhost",
+    ]));
+    let https_port = server.url.rsplit(':').next().unwrap().to_owned();
+    let line = server
+        .banner
+        .iter()
+        .find(|l| l.starts_with("  redirecting http://"))
+        .expect("the redirect listener is announced");
+    let plain = line.split(' ').nth(3).unwrap();
+    let res = curl(&format!("{plain}/healthz?x=1"), &["-H", "host: localhost"]);
+    assert_eq!(res.status, 308);
+    assert_eq!(
+        res.header("location"),
+        Some(format!("https://localhost:{https_port}/healthz?x=1").as_str())
+    );
+    let res = curl(&format!("{plain}/"), &["-H", "host: elsewhere.test"]);
+    assert_eq!(res.status, 400);
 }

@@ -277,3 +277,43 @@ fn bad_pem_and_mismatched_keys_name_the_file() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_http_side_redirects_to_https_without_open_redirects() {
+    let client = TestClient::new(rws::server::tls::redirect_to_https(8443, &[], false));
+    let res = client
+        .post("/a/b?c=1")
+        .header("host", "example.com:8080")
+        .send()
+        .await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(
+        res.header("location"),
+        Some("https://example.com:8443/a/b?c=1")
+    );
+    let missing = client.get("/").send().await;
+    assert_eq!(missing.status(), 400, "no Host");
+    let bad = client
+        .get("/")
+        .header("host", "evil.com@example.com")
+        .send()
+        .await;
+    assert_eq!(bad.status(), 400);
+
+    let strict = TestClient::new(rws::server::tls::redirect_to_https(
+        443,
+        &["example.com"],
+        true,
+    ));
+    let res = strict.get("/x").header("host", "EXAMPLE.com").send().await;
+    assert_eq!(res.status(), 301);
+    assert_eq!(res.header("location"), Some("https://example.com/x"));
+    let res = strict.post("/x").header("host", "example.com").send().await;
+    assert_eq!(res.status(), 308);
+    let res = strict
+        .get("/x")
+        .header("host", "attacker.test")
+        .send()
+        .await;
+    assert_eq!(res.status(), 400);
+}

@@ -67,6 +67,8 @@ keys! {
     "security_headers.content_security_policy" Text "a Content-Security-Policy to send",
     "tls.cert" Text "TLS certificate chain, PEM",
     "tls.key" Text "TLS private key, PEM",
+    "tls.redirect_hosts" List "hosts the HTTPS redirect may name; empty: any valid Host",
+    "tls.redirect_301" Bool "redirect GET/HEAD with 301 instead of 308 [false]",
     "files.index" Text "a directory's index file; empty for none [index.html]",
     "files.listing" Bool "list directories without an index [false]",
     "files.precompressed" Bool "serve .br/.zst/.gz siblings by Accept-Encoding [true]",

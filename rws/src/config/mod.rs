@@ -196,6 +196,10 @@ pub struct TlsConfig {
     pub cert: Option<PathBuf>,
     /// The private key.
     pub key: Option<PathBuf>,
+    /// Hosts the HTTPS redirect may point at (empty: any valid `Host`).
+    pub redirect_hosts: Vec<String>,
+    /// Redirect GET and HEAD with 301 instead of 308.
+    pub redirect_301: bool,
 }
 
 /// `[files]`: how the root folder is served.

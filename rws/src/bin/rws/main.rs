@@ -10,7 +10,7 @@ mod site;
 use std::process::ExitCode;
 
 use clap::Parser;
-use rws::config::{Config, Loaded, Loader};
+use rws::config::{Config, Loader};
 use rws::metrics::Metrics;
 use rws::server::tls::Tls;
 use rws::server::{Readiness, Server};
@@ -32,10 +32,6 @@ fn main() -> ExitCode {
     if cli.print_config {
         print!("{}", loaded.describe());
         return ExitCode::SUCCESS;
-    }
-    let unsupported = not_yet_supported(&loaded);
-    if !unsupported.is_empty() {
-        return refuse(&unsupported);
     }
     // Certificates are read now, so that a bad file is refused like any bad setting.
     let tls = match (&loaded.config.tls.cert, &loaded.config.tls.key) {
@@ -97,7 +93,14 @@ async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
         .readiness(readiness)
         .metrics(metrics);
     let served = match tls {
-        Some(tls) => server.serve(tls.bind(listener)).await,
+        Some(tls) => {
+            if let Some(port) = config.redirect_port
+                && let Err(code) = redirect(&config, port, local_port(&listener)).await
+            {
+                return code;
+            }
+            server.serve(tls.bind(listener)).await
+        }
         None => server.serve(listener).await,
     };
     match served {
@@ -109,20 +112,37 @@ async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
     }
 }
 
-/// Settings this build accepts but does not act on yet; refusing them beats ignoring them.
-fn not_yet_supported(loaded: &Loaded) -> Vec<String> {
-    let c = &loaded.config;
-    let mut problems = Vec::new();
-    let mut refuse = |key: &str, what: &str| {
-        problems.push(format!(
-            "{}: `{key}`: {what} is not available in this build yet",
-            loaded.origin(key)
-        ));
-    };
-    if c.redirect_port.is_some() {
-        refuse("redirect_port", "the HTTPS redirect");
-    }
-    problems
+fn local_port(listener: &tokio::net::TcpListener) -> u16 {
+    listener.local_addr().map_or(0, |a| a.port())
+}
+
+/// Serves the plain-HTTP redirect to HTTPS on `port`, in the background, until shutdown.
+async fn redirect(config: &Config, port: u16, https_port: u16) -> Result<(), ExitCode> {
+    let addr = std::net::SocketAddr::new(config.address, port);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        eprintln!("rws: cannot listen on {addr} (redirect_port): {e}");
+        ExitCode::FAILURE
+    })?;
+    println!(
+        "  redirecting http://{} to https",
+        listener
+            .local_addr()
+            .map_or_else(|_| addr.to_string(), |a| a.to_string())
+    );
+    let hosts: Vec<&str> = config
+        .tls
+        .redirect_hosts
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let app = rws::server::tls::redirect_to_https(https_port, &hosts, config.tls.redirect_301);
+    let server = Server::new(app).limits(config.server_limits());
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(listener).await {
+            eprintln!("rws: the HTTPS redirect stopped: {e}");
+        }
+    });
+    Ok(())
 }
 
 fn refuse(problems: &[String]) -> ExitCode {

@@ -19,6 +19,7 @@
 //! ```
 
 mod listener;
+mod redirect;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -34,6 +35,7 @@ use tokio_rustls::rustls::sign::CertifiedKey;
 use tokio_rustls::rustls::{self, ServerConfig};
 
 pub use listener::TlsListener;
+pub use redirect::redirect_to_https;
 
 /// Why certificates could not be loaded: the file and the reason.
 #[derive(Debug)]
