@@ -6,6 +6,7 @@
 
 mod bearer;
 mod body;
+mod body_stream;
 mod client_ip;
 mod connection_info;
 #[doc(hidden)]
@@ -32,6 +33,7 @@ pub use crate::state::Requirements;
 
 pub use bearer::{BearerRejection, BearerToken};
 pub use body::BodyRejection;
+pub use body_stream::BodyStream;
 pub use client_ip::ClientIp;
 pub use extension::{Extension, ExtensionRejection};
 pub use form::{Form, FormRejection};
