@@ -317,3 +317,26 @@ async fn the_http_side_redirects_to_https_without_open_redirects() {
         .await;
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_client_neither_blocks_others_nor_stays_forever() {
+    let dir = Folder::new("tls-silent");
+    let (cert, key) = certificate(&dir, "localhost", &["localhost"]);
+    let tls = Tls::from_pem_files(&cert, &key)
+        .unwrap()
+        .handshake_timeout(Duration::from_millis(300));
+    let port = serve(tls).await;
+    // A client that connects and never says hello.
+    let mut silent = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    // Meanwhile a real client is served: handshakes do not queue behind each other.
+    let mut other = connect(port, &[&cert]).await;
+    assert!(get(&mut other).await.starts_with("HTTP/1.1 200 OK"));
+    // The silent one is dropped once its handshake time is up.
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf))
+        .await
+        .expect("the server closes a connection whose handshake never starts");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+}
