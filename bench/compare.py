@@ -48,25 +48,30 @@ def echo_body(path):
 
 
 def status_kib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
+    """A /proc/PID/status figure in KiB; 0 once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
     return 0
 
 
-def port_in_use():
+def port_in_use(port=PORT):
     import socket
     with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", PORT)) == 0
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_port(proc):
+def wait_port(proc, url=f"http://127.0.0.1:{PORT}/plaintext"):
+    """Waits until `url` answers, failing if the server exits first."""
     for _ in range(500):
         if proc.poll() is not None:
             raise SystemExit(f"server exited with {proc.returncode} before listening")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/plaintext", timeout=1).read()
+            urllib.request.urlopen(url, timeout=1).read()
             return
         except Exception:
             time.sleep(0.02)

@@ -8,9 +8,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from datetime import datetime, timezone
+
+# Shared with bench/compare.py, which lives beside this file.
+from compare import port_in_use, status_kib, to_ms, wait_port
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -72,46 +73,12 @@ http {{
     return conf
 
 
-def status_kib(pid, key):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except FileNotFoundError:
-        pass
-    return 0
-
-
-def port_in_use():
-    import socket
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", PORT)) == 0
-
-
-def wait_port(proc):
-    for _ in range(500):
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode} before listening")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/small/1k.css", timeout=1).read()
-            return
-        except Exception:
-            time.sleep(0.02)
-    raise SystemExit(f"server {proc.pid} did not start")
-
-
 def worker_pid(proc, server):
     """nginx serves from a child of the master; rws from its own process."""
     if server == "rws":
         return proc.pid
     out = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else proc.pid
-
-
-def to_ms(text):
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def run_wrk(path, connections):
@@ -127,7 +94,7 @@ def run_wrk(path, connections):
 
 def one_run(server, workload, root, conf):
     _, _, path, _, connections = workload
-    if port_in_use():
+    if port_in_use(PORT):
         raise SystemExit(f"port {PORT} is already in use: another server would be measured")
     if server == "rws":
         cmd = ["target/release/rws", "--root", root, "--port", str(PORT), "--workers", "1",
@@ -136,7 +103,7 @@ def one_run(server, workload, root, conf):
         cmd = [NGINX, "-c", conf, "-e", os.path.join(os.path.dirname(conf), "nginx-error.log")]
     proc = subprocess.Popen(PIN_SERVER + cmd, stdout=subprocess.DEVNULL)
     try:
-        wait_port(proc)
+        wait_port(proc, f"http://127.0.0.1:{PORT}/small/1k.css")
         rps, p99 = run_wrk(path, connections)
         peak = status_kib(worker_pid(proc, server), "VmHWM")
     finally:
