@@ -89,3 +89,15 @@ impl ConnectionInfo {
         ConnectionInfo::new(SocketAddr::new(ip, 49152), SocketAddr::new(ip, 7878))
     }
 }
+
+/// Keeps the connection a request came on counted as busy, not idle, while something the
+/// request started outlives its response: the stream of an HTTP/2 CONNECT (a WebSocket) goes
+/// on after the `200` was sent, and the idle timeout must not close the connection under it.
+#[derive(Clone)]
+pub(crate) struct UpgradeGuard(#[allow(dead_code)] pub(crate) Arc<dyn std::any::Any + Send + Sync>);
+
+impl std::fmt::Debug for UpgradeGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpgradeGuard")
+    }
+}

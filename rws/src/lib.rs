@@ -52,6 +52,9 @@ pub mod router;
 pub mod server;
 mod state;
 mod test_client;
+#[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
+pub mod ws;
 
 pub use app::{App, AppService, BuildError, RouteInfo};
 pub use body::{Body, BoxError};

@@ -64,6 +64,10 @@ impl AppService {
     /// Answers one request.
     pub fn dispatch(&self, mut req: Request) -> ResponseFuture {
         let head = req.method() == Method::HEAD;
+        #[cfg(feature = "ws")]
+        if req.method() == Method::CONNECT {
+            crate::ws::route_extended_connect(&mut req);
+        }
         req.extensions_mut().insert(RequestContext {
             state: Arc::clone(&self.shared.state),
             connection: self.connection.clone(),

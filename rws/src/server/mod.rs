@@ -191,6 +191,9 @@ impl Server {
             .max_header_list_size(u32::try_from(limits.max_header_size).unwrap_or(u32::MAX))
             .max_concurrent_streams(limits.http2_max_concurrent_streams)
             .max_pending_accept_reset_streams(limits.http2_max_pending_accept_reset_streams);
+        // RFC 8441: WebSockets over HTTP/2 streams.
+        #[cfg(feature = "ws")]
+        builder.http2().enable_connect_protocol();
         builder
     }
 

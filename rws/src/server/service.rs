@@ -47,7 +47,16 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
         self.state.request_started();
         let in_flight = InFlight(Arc::clone(&self.state));
         let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
-        let (parts, incoming) = req.into_parts();
+        let (mut parts, incoming) = req.into_parts();
+        if parts.method == http::Method::CONNECT {
+            // A CONNECT's stream outlives its response (an HTTP/2 WebSocket): whoever takes it
+            // over holds the connection busy until done.
+            self.state.request_started();
+            let busy = InFlight(Arc::clone(&self.state));
+            parts
+                .extensions
+                .insert(crate::connection::UpgradeGuard(Arc::new(busy)));
+        }
         // Only a timed request with a body still to come needs to know when the body ends.
         let (body, body_done) = match self.request_timeout {
             Some(_) if !http_body::Body::is_end_stream(&incoming) => {
