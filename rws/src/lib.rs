@@ -50,6 +50,7 @@ pub mod middleware;
 pub mod response;
 pub mod router;
 pub mod server;
+pub mod sse;
 mod state;
 mod test_client;
 #[cfg(feature = "ws")]
