@@ -11,6 +11,9 @@
 //! ```
 
 mod conn;
+#[cfg(feature = "http3")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http3")))]
+pub mod http3;
 mod limits;
 mod listener;
 mod service;
@@ -80,6 +83,8 @@ pub struct Server {
     shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     readiness: Readiness,
     observer: Option<socket::Observer>,
+    #[cfg(feature = "http3")]
+    http3: Option<http3::Http3Listener>,
 }
 
 impl fmt::Debug for Server {
@@ -113,7 +118,19 @@ impl Server {
             shutdown: None,
             readiness: Readiness::new(),
             observer: None,
+            #[cfg(feature = "http3")]
+            http3: None,
         }
+    }
+
+    /// Also serves HTTP/3 on `listener` (see [`Tls::bind_http3`](tls::Tls::bind_http3)),
+    /// with the same app and limits, and advertises it on every TCP response with `Alt-Svc`.
+    #[cfg(feature = "http3")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http3")))]
+    #[must_use]
+    pub fn http3(mut self, listener: http3::Http3Listener) -> Self {
+        self.http3 = Some(listener);
+        self
     }
 
     /// Replaces every limit at once.
@@ -209,16 +226,37 @@ impl Server {
             shutdown,
             readiness,
             observer,
+            #[cfg(feature = "http3")]
+            http3,
         } = self;
         let service = app.build().map_err(ServeError::Build)?;
         let limits = Arc::new(limits);
         let local = listener.local_addr()?;
         tracing::info!(address = %local, "rws listening");
+        #[cfg(feature = "http3")]
+        let quic = http3.map(|listener| {
+            http3::start(
+                listener,
+                service.clone(),
+                Arc::clone(&limits),
+                observer.clone(),
+            )
+        });
+        #[cfg(feature = "http3")]
+        let alt_svc = quic.as_ref().and_then(|quic| quic.alt_svc.clone());
+        #[cfg(not(feature = "http3"))]
+        let alt_svc = None;
 
         let mut stop = std::pin::pin!(shutdown::triggered(shutdown, signals));
-        // Every open connection's state, so that shutdown can ask each to drain.
-        let open: Arc<Mutex<HashMap<u64, Arc<conn::ConnState>>>> = Arc::default();
-        let mut next_id = 0u64;
+        let mut accepting = Accepting {
+            builder,
+            service,
+            limits: Arc::clone(&limits),
+            open: Arc::default(),
+            next_id: 0,
+            observer,
+            alt_svc,
+        };
         let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
         let mut connections = JoinSet::new();
         readiness.set(true);
@@ -255,43 +293,82 @@ impl Server {
                     continue;
                 }
             };
-            let span = tracing::debug_span!("connection", peer = %info.peer_addr());
-            let state = Arc::new(conn::ConnState::default());
-            let id = next_id;
-            next_id += 1;
-            if let Ok(mut open) = open.lock() {
-                open.insert(id, Arc::clone(&state));
-            }
-            let conn_service = service::ConnService {
-                app: service.with_connection_info(info),
-                state: Arc::clone(&state),
-                request_timeout: limits.request_timeout,
-            };
-            let (builder, limits, open) =
-                (Arc::clone(&builder), Arc::clone(&limits), Arc::clone(&open));
-            let observer = observer.clone();
-            if let Some(observer) = &observer {
-                observer.opened();
-            }
-            connections.spawn(
-                async move {
-                    let closed = Closed(observer.clone());
-                    conn::serve(io, conn_service, state, &builder, &limits, observer).await;
-                    drop(closed);
-                    if let Ok(mut open) = open.lock() {
-                        open.remove(&id);
-                    }
-                    drop(permit);
-                }
-                .instrument(span),
-            );
+            accepting.spawn(&mut connections, io, info, permit);
         }
 
         readiness.set(false);
         drop(listener);
-        drain(connections, &open, limits.grace_period).await;
+        #[cfg(feature = "http3")]
+        if let Some(quic) = &quic {
+            quic.stop();
+        }
+        drain(connections, &accepting.open, limits.grace_period).await;
+        #[cfg(feature = "http3")]
+        if let Some(quic) = quic {
+            quic.finished().await;
+        }
         tracing::info!("rws stopped");
         Ok(())
+    }
+}
+
+/// What each accepted TCP connection's task is made from.
+struct Accepting {
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    service: crate::AppService,
+    limits: Arc<Limits>,
+    // Every open connection's state, so that shutdown can ask each to drain.
+    open: Arc<Mutex<HashMap<u64, Arc<conn::ConnState>>>>,
+    next_id: u64,
+    observer: Option<socket::Observer>,
+    alt_svc: Option<http::HeaderValue>,
+}
+
+impl Accepting {
+    /// Serves `io` in a task of `connections`, holding `permit` until it closes.
+    fn spawn<I>(
+        &mut self,
+        connections: &mut JoinSet<()>,
+        io: I,
+        info: crate::ConnectionInfo,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let span = tracing::debug_span!("connection", peer = %info.peer_addr());
+        let state = Arc::new(conn::ConnState::default());
+        let id = self.next_id;
+        self.next_id += 1;
+        if let Ok(mut open) = self.open.lock() {
+            open.insert(id, Arc::clone(&state));
+        }
+        let conn_service = service::ConnService {
+            app: self.service.with_connection_info(info),
+            state: Arc::clone(&state),
+            request_timeout: self.limits.request_timeout,
+            alt_svc: self.alt_svc.clone(),
+        };
+        let (builder, limits, open) = (
+            Arc::clone(&self.builder),
+            Arc::clone(&self.limits),
+            Arc::clone(&self.open),
+        );
+        let observer = self.observer.clone();
+        if let Some(observer) = &observer {
+            observer.opened();
+        }
+        connections.spawn(
+            async move {
+                let closed = Closed(observer.clone());
+                conn::serve(io, conn_service, state, &builder, &limits, observer).await;
+                drop(closed);
+                if let Ok(mut open) = open.lock() {
+                    open.remove(&id);
+                }
+                drop(permit);
+            }
+            .instrument(span),
+        );
     }
 }
 

@@ -27,6 +27,8 @@ pub(super) struct ConnService {
     pub(super) app: AppService,
     pub(super) state: Arc<ConnState>,
     pub(super) request_timeout: Option<Duration>,
+    /// `Alt-Svc` for every response when HTTP/3 is served beside this listener.
+    pub(super) alt_svc: Option<http::HeaderValue>,
 }
 
 /// Marks a request in flight until its response body is done (or dropped).
@@ -75,6 +77,7 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
             limit: self.request_timeout,
             in_flight: Some(in_flight),
             body_done,
+            alt_svc: self.alt_svc.clone(),
         }
     }
 }
@@ -91,6 +94,7 @@ pin_project_lite::pin_project! {
         limit: Option<Duration>,
         in_flight: Option<InFlight>,
         body_done: Option<Arc<AtomicBool>>,
+        alt_svc: Option<http::HeaderValue>,
     }
 }
 
@@ -99,7 +103,7 @@ impl std::future::Future for ConnFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let res = match this.inner.poll(cx) {
+        let mut res = match this.inner.poll(cx) {
             Poll::Ready(Ok(res)) => res,
             Poll::Ready(Err(never)) => match never {},
             Poll::Pending => {
@@ -141,6 +145,11 @@ impl std::future::Future for ConnFuture {
                 res
             }
         };
+        if let Some(alt_svc) = this.alt_svc.take() {
+            res.headers_mut()
+                .entry(http::header::ALT_SVC)
+                .or_insert(alt_svc);
+        }
         let in_flight = this.in_flight.take();
         Poll::Ready(Ok(res.map(|body| ServerBody {
             body,

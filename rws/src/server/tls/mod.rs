@@ -99,9 +99,21 @@ impl Tls {
     /// The rustls configuration: TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`, certificates
     /// from the swappable resolver.
     pub fn server_config(&self) -> Arc<ServerConfig> {
+        self.rustls_config(
+            &[&rustls::version::TLS13, &rustls::version::TLS12],
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        )
+    }
+
+    /// A rustls configuration over the same certificates for `versions` and `alpn`.
+    pub(crate) fn rustls_config(
+        &self,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+        alpn: Vec<Vec<u8>>,
+    ) -> Arc<ServerConfig> {
         let provider = Arc::new(ring::default_provider());
-        let builder = ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
+        let builder =
+            ServerConfig::builder_with_provider(provider).with_protocol_versions(versions);
         let mut config = match builder {
             Ok(builder) => {
                 builder.with_no_client_auth().with_cert_resolver(
@@ -111,8 +123,21 @@ impl Tls {
             // The ring provider supports both versions; this cannot fail.
             Err(e) => unreachable!("the ring provider refused TLS 1.2/1.3: {e}"),
         };
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        config.alpn_protocols = alpn;
         Arc::new(config)
+    }
+
+    /// Accepts HTTP/3 (QUIC) on the UDP address `addr` with the same certificates: TLS 1.3,
+    /// ALPN `h3`. Give it to [`Server::http3`](crate::server::Server::http3) beside the TCP
+    /// listener on the same port; TCP responses then advertise it with `Alt-Svc`.
+    #[cfg(feature = "http3")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http3")))]
+    pub fn bind_http3(
+        &self,
+        addr: std::net::SocketAddr,
+    ) -> std::io::Result<super::http3::Http3Listener> {
+        let config = self.rustls_config(&[&rustls::version::TLS13], vec![b"h3".to_vec()]);
+        super::http3::Http3Listener::bind(addr, config, self.handshake_timeout)
     }
 
     /// Accepts TLS connections on `tcp`; handshakes run concurrently, off the accept loop.

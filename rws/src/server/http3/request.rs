@@ -1,0 +1,135 @@
+//! One HTTP/3 request: its body streamed in, the app's response streamed out.
+
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes};
+use http::StatusCode;
+use http::header::{CONNECTION, TRANSFER_ENCODING, UPGRADE};
+use http_body::{Body as _, Frame};
+use http_body_util::BodyExt;
+
+use crate::app::AppService;
+use crate::app::service::set_content_length;
+use crate::body::{Body, BoxError};
+use crate::error::Error;
+use crate::response::IntoResponse;
+
+type RecvStream = h3::server::RequestStream<h3_quinn::RecvStream, Bytes>;
+type SendStream = h3::server::RequestStream<h3_quinn::SendStream<Bytes>, Bytes>;
+
+/// The request body as it arrives on the QUIC stream.
+struct RecvBody {
+    recv: RecvStream,
+    done: bool,
+}
+
+impl http_body::Body for RecvBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.recv.poll_recv_data(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(Some(mut data))) => {
+                let bytes = data.copy_to_bytes(data.remaining());
+                Poll::Ready(Some(Ok(Frame::data(bytes))))
+            }
+            Poll::Ready(Ok(None)) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Err(e)) => {
+                self.done = true;
+                Poll::Ready(Some(Err(e.into())))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
+}
+
+/// Resolves the request's headers, runs the app and sends its response.
+pub(super) async fn serve(
+    resolver: h3::server::RequestResolver<h3_quinn::Connection, Bytes>,
+    service: AppService,
+    timeout: Option<Duration>,
+) {
+    let (req, stream) = match resolver.resolve_request().await {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            tracing::debug!(error = %e, "HTTP/3 request refused");
+            return;
+        }
+    };
+    let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
+    let (mut send, recv) = stream.split();
+    let req = req.map(|()| Body::new(RecvBody { recv, done: false }));
+    let response = tracing::Instrument::instrument(service.dispatch(req), span.clone());
+    let res = match timeout {
+        None => match response.await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        },
+        Some(limit) => match tokio::time::timeout(limit, response).await {
+            Ok(Ok(res)) => res,
+            Ok(Err(never)) => match never {},
+            Err(_) => {
+                tracing::warn!(status = 503, "request timed out");
+                Error::new(StatusCode::SERVICE_UNAVAILABLE)
+                    .with_detail("the request took too long to handle")
+                    .into_response()
+            }
+        },
+    };
+    if let Err(e) = respond(&mut send, res).await {
+        tracing::debug!(error = %e, "HTTP/3 response not completed");
+    }
+}
+
+/// Sends the head, each body frame as it comes, trailers if any, and the end of the stream.
+async fn respond(send: &mut SendStream, mut res: crate::Response) -> Result<(), BoxError> {
+    set_content_length(&mut res);
+    // Connection-specific fields have no meaning in HTTP/3 (RFC 9114 §4.2).
+    let headers = res.headers_mut();
+    for name in [CONNECTION, TRANSFER_ENCODING, UPGRADE] {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+    let (parts, body) = res.into_parts();
+    send.send_response(http::Response::from_parts(parts, ()))
+        .await?;
+    let mut body = pin!(body);
+    if !body.is_end_stream() {
+        while let Some(frame) = body.frame().await {
+            let frame = match frame {
+                Ok(frame) => frame,
+                Err(e) => {
+                    // The client must not take a cut-off body for a whole one.
+                    send.stop_stream(h3::error::Code::H3_INTERNAL_ERROR);
+                    return Err(e);
+                }
+            };
+            match frame.into_data() {
+                Ok(data) => send.send_data(data).await?,
+                Err(frame) => {
+                    if let Ok(trailers) = frame.into_trailers() {
+                        send.send_trailers(trailers).await?;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    send.finish().await?;
+    Ok(())
+}
