@@ -327,6 +327,43 @@ fn serves_https_with_the_configured_certificate() {
     let res = curl(&url, &["--cacert", &cert, "--http2"]);
     assert_eq!(res.status, 200);
     assert_eq!(res.text(), "ok");
+    // HTTP/3 is on by default with TLS: announced, advertised, and served on the same port.
+    let port = server.url.rsplit(':').next().unwrap().to_owned();
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l == &format!("  HTTP/3 on udp/{port}"))
+    );
+    assert_eq!(
+        res.header("alt-svc"),
+        Some(format!("h3=\":{port}\"; ma=86400").as_str())
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/h3_client.py");
+    let out =
+        output(std::process::Command::new("python3").args([script, &port, &cert, "/healthz"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["/healthz"]["status"], "200");
+    assert_eq!(report["/healthz"]["body"], "ok");
+    drop(server);
+
+    let server = Rws::start_with(rws().args([
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--set",
+        "tls.http3=false",
+    ]));
+    let url = server.url.replace("127.0.0.1", "localhost") + "/healthz";
+    let res = curl(&url, &["--cacert", &cert]);
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("alt-svc"), None);
     drop(server);
 
     let server = Rws::start_with(rws().args([

@@ -208,13 +208,7 @@ async fn the_h3_client_gets_routes_json_and_streams_both_ways() {
     let user: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(user, serde_json::json!({"id": 42, "name": "user 42"}));
 
-    let (res, body, _) = fetch(
-        &mut send,
-        Method::POST,
-        "/echo",
-        &[br#"{"a":"#, br"[1,2]}"],
-    )
-    .await;
+    let (res, body, _) = fetch(&mut send, Method::POST, "/echo", &[br#"{"a":"#, br"[1,2]}"]).await;
     assert_eq!(res.status(), 200);
     let echoed: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(echoed, serde_json::json!({"got": {"a": [1, 2]}}));

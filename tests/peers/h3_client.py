@@ -1,8 +1,9 @@
 """An HTTP/3 client that nobody here wrote (the `aioquic` package), for tests/http3.rs.
 
-Usage: h3_client.py PORT CA_CERT_PEM
-Fetches a static route, a path-parameter route, a JSON POST and a streamed response from
-https://localhost:PORT over QUIC, and prints status and body of each as one JSON object.
+Usage: h3_client.py PORT CA_CERT_PEM [PATH ...]
+Without paths, fetches a static route, a path-parameter route, a JSON POST and a streamed
+response from https://localhost:PORT over QUIC (tests/http3.rs's app); with paths, GETs each.
+Prints status and body of each as one JSON object.
 """
 
 import asyncio
@@ -56,10 +57,13 @@ class Client(QuicConnectionProtocol):
         return {"status": response["headers"].get(":status"), "body": response["body"].decode()}
 
 
-async def main(port, cafile):
+async def main(port, cafile, paths):
     config = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN, server_name="localhost")
     config.load_verify_locations(cafile)
     async with connect("127.0.0.1", port, configuration=config, create_protocol=Client) as client:
+        if paths:
+            print(json.dumps({path: await client.request("GET", path) for path in paths}))
+            return
         report = {
             "hello": await client.request("GET", "/hello"),
             "user": await client.request("GET", "/users/7"),
@@ -72,4 +76,4 @@ async def main(port, cafile):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+    asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3:]))

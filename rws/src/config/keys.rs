@@ -69,6 +69,7 @@ keys! {
     "tls.key" Text "TLS private key, PEM",
     "tls.redirect_hosts" List "hosts the HTTPS redirect may name; empty: any valid Host",
     "tls.redirect_301" Bool "redirect GET/HEAD with 301 instead of 308 [false]",
+    "tls.http3" Bool "also serve HTTP/3 (QUIC) on the HTTPS port, over UDP [true]",
     "files.index" Text "a directory's index file; empty for none [index.html]",
     "files.listing" Bool "list directories without an index [false]",
     "files.precompressed" Bool "serve .br/.zst/.gz siblings by Accept-Encoding [true]",

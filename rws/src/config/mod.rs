@@ -188,7 +188,7 @@ impl Config {
 }
 
 /// `[tls]`: certificate and key, PEM files.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TlsConfig {
@@ -200,6 +200,20 @@ pub struct TlsConfig {
     pub redirect_hosts: Vec<String>,
     /// Redirect GET and HEAD with 301 instead of 308.
     pub redirect_301: bool,
+    /// Also serve HTTP/3 (QUIC, UDP) on the HTTPS port, advertised with `Alt-Svc`.
+    pub http3: bool,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert: None,
+            key: None,
+            redirect_hosts: Vec::new(),
+            redirect_301: false,
+            http3: true,
+        }
+    }
 }
 
 /// `[files]`: how the root folder is served.

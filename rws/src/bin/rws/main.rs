@@ -99,6 +99,14 @@ async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
             {
                 return code;
             }
+            let server = if config.tls.http3 {
+                match http3(&tls, &listener) {
+                    Ok(server_http3) => server.http3(server_http3),
+                    Err(code) => return code,
+                }
+            } else {
+                server
+            };
             server.serve(tls.bind(listener)).await
         }
         None => server.serve(listener).await,
@@ -110,6 +118,23 @@ async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Binds HTTP/3 on the UDP port of the HTTPS listener.
+fn http3(
+    tls: &Tls,
+    listener: &tokio::net::TcpListener,
+) -> Result<rws::server::http3::Http3Listener, ExitCode> {
+    let addr = listener.local_addr().map_err(|e| {
+        eprintln!("rws: {e}");
+        ExitCode::FAILURE
+    })?;
+    let quic = tls.bind_http3(addr).map_err(|e| {
+        eprintln!("rws: cannot listen on {addr}/udp (tls.http3): {e}");
+        ExitCode::FAILURE
+    })?;
+    println!("  HTTP/3 on udp/{}", addr.port());
+    Ok(quic)
 }
 
 fn local_port(listener: &tokio::net::TcpListener) -> u16 {
