@@ -164,6 +164,7 @@ pub mod prelude {
     pub use rws_derive::Validate;
 }
 
-#[cfg(doctest)]
+// The README's examples use opt-in features (`ws`); `scripts/test` runs them with all features.
+#[cfg(all(doctest, feature = "ws"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
