@@ -41,6 +41,14 @@ pub fn address() -> String {
     format!("{host}:{port}")
 }
 
+/// `BENCH_TLS_CERT` and `BENCH_TLS_KEY`: PEM files to serve HTTPS with (bench/https.sh).
+pub fn tls_files() -> Option<(String, String)> {
+    Some((
+        std::env::var("BENCH_TLS_CERT").ok()?,
+        std::env::var("BENCH_TLS_KEY").ok()?,
+    ))
+}
+
 /// Whether `BENCH_LAYERS=1` asks for the traffic layers (compression, request id, rate limit).
 pub fn layers() -> bool {
     std::env::var("BENCH_LAYERS").is_ok_and(|v| v == "1")

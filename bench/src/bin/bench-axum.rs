@@ -61,6 +61,17 @@ fn main() {
                     UuidV7,
                 ));
         }
+        if let Some((cert, key)) = rws_bench::tls_files() {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .expect("certificate");
+            let addr: std::net::SocketAddr = rws_bench::address().parse().expect("address");
+            axum_server::bind_rustls(addr, config)
+                .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await
+                .expect("serve");
+            return;
+        }
         let listener = tokio::net::TcpListener::bind(rws_bench::address())
             .await
             .expect("bind");

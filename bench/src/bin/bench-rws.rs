@@ -26,6 +26,12 @@ fn main() {
         let listener = tokio::net::TcpListener::bind(rws_bench::address())
             .await
             .expect("bind");
-        rws::serve(listener, app).await.expect("serve");
+        match rws_bench::tls_files() {
+            Some((cert, key)) => {
+                let tls = rws::server::tls::Tls::from_pem_files(cert, key).expect("certificate");
+                rws::serve(tls.bind(listener), app).await.expect("serve");
+            }
+            None => rws::serve(listener, app).await.expect("serve"),
+        }
     });
 }
