@@ -29,11 +29,17 @@
 //! ```
 
 pub mod app;
+#[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
+pub mod auth;
 pub mod body;
 #[cfg(feature = "config")]
 pub mod config;
 mod connection;
 mod context;
+#[cfg(feature = "cookies")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
+pub mod cookie;
 mod encoding;
 pub mod error;
 pub mod extract;
@@ -49,7 +55,12 @@ pub mod metrics;
 pub mod middleware;
 pub mod response;
 pub mod router;
+#[cfg(any(feature = "cookies", feature = "auth"))]
+mod secret;
 pub mod server;
+#[cfg(feature = "sessions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sessions")))]
+pub mod session;
 pub mod sse;
 mod state;
 mod test_client;

@@ -26,6 +26,8 @@ mod catch_panic;
 #[cfg(feature = "compression")]
 mod compression;
 mod cors;
+#[cfg(feature = "cookies")]
+mod csrf;
 #[cfg(feature = "compression")]
 mod decompression;
 mod from_fn;
@@ -47,6 +49,9 @@ pub use catch_panic::CatchPanic;
 #[cfg(feature = "compression")]
 pub use compression::Compression;
 pub use cors::{Cors, OriginPattern};
+#[cfg(feature = "cookies")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
+pub use csrf::{Csrf, CsrfToken};
 #[cfg(feature = "compression")]
 pub use decompression::Decompression;
 pub use from_fn::{FromFn, from_fn};

@@ -1,0 +1,20 @@
+//! Authentication (feature `auth`): JSON Web Tokens signed with HMAC ([`JwtLayer`],
+//! [`Claims`], [`build_jwt`], [`verify_jwt`]) and HTTP Basic ([`BasicAuth`],
+//! [`BasicCredentials`]).
+
+mod basic;
+mod bearer;
+mod jwt;
+
+pub use basic::{BasicAuth, BasicCredentials};
+pub use bearer::{Claims, JwtLayer};
+pub use jwt::{Algorithm, JwtConfig, JwtError, build_jwt, verify_jwt};
+
+pub use crate::secret::constant_time_eq;
+
+/// Seconds since the Unix epoch.
+fn jwt_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
