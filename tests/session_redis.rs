@@ -1,0 +1,141 @@
+//! Sessions in a real Redis (Debian's `redis-server`, installed by `scripts/setup`, started
+//! here on a free loopback port): records round-trip with Redis's own expiry, a session
+//! outlives the server that made it, and Redis going away is a 503, not a logout.
+
+mod support;
+
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rws::prelude::*;
+use rws::session::{RedisStore, Session, SessionLayer, SessionRecord, SessionStore};
+use support::server::TestServer;
+
+/// A `redis-server` of this test's own, killed when dropped.
+struct Redis {
+    child: Child,
+    url: String,
+}
+
+impl Redis {
+    async fn start() -> Redis {
+        let port = StdListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // Owned by `Redis` at once, so that its `Drop` reaps the process on every path.
+        let redis = Redis {
+            child: Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server runs (scripts/setup installs it)"),
+            url: format!("redis://127.0.0.1:{port}"),
+        };
+        for _ in 0..500 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return redis;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_round_trip_and_expire_in_redis() {
+    let redis = Redis::start().await;
+    let store = RedisStore::connect(&redis.url).await.unwrap();
+    let mut record = SessionRecord {
+        created: now(),
+        expires: now() + 1,
+        ..SessionRecord::default()
+    };
+    record.data.insert("user".into(), "ada".into());
+    let id = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    store.save_record(id, &record).await.unwrap();
+    assert_eq!(store.load_record(id).await.unwrap(), Some(record.clone()));
+    // Redis drops the key itself at the session's deadline.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(store.load_record(id).await.unwrap(), None);
+
+    record.expires = now() + 60;
+    store.save_record(id, &record).await.unwrap();
+    store.delete_record(id).await.unwrap();
+    assert_eq!(store.load_record(id).await.unwrap(), None);
+}
+
+fn app(store: RedisStore) -> App {
+    App::empty()
+        .post("/login", |session: Session| async move {
+            session.cycle_id();
+            session.insert("user", "ada")?;
+            Ok::<_, Error>("ok")
+        })
+        .get("/whoami", |session: Session| async move {
+            session
+                .get::<String>("user")
+                .unwrap_or_else(|| "anonymous".into())
+        })
+        .wrap(SessionLayer::new(store))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_outlives_the_server_that_made_it() {
+    let redis = Redis::start().await;
+    let client = reqwest::Client::new();
+    let first = TestServer::start(app(RedisStore::connect(&redis.url).await.unwrap()), |s| s).await;
+    let res = client.post(first.url("/login")).send().await.unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    first.stop().await.unwrap();
+
+    // A new server, a new connection: only Redis remembers.
+    let second =
+        TestServer::start(app(RedisStore::connect(&redis.url).await.unwrap()), |s| s).await;
+    let res = client
+        .get(second.url("/whoami"))
+        .header("cookie", cookie.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "ada");
+
+    // Redis gone: the user is not silently logged out, the server says it cannot serve.
+    drop(redis);
+    let res = client
+        .get(second.url("/whoami"))
+        .header("cookie", cookie.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    // Requests without a session do not need Redis.
+    let res = client.get(second.url("/whoami")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "anonymous");
+}
