@@ -49,6 +49,36 @@ pub fn tls_files() -> Option<(String, String)> {
     ))
 }
 
+/// Whether `BENCH_IDENTITY=1` asks for the session and JWT routes (bench/identity.sh).
+pub fn identity() -> bool {
+    std::env::var("BENCH_IDENTITY").is_ok_and(|v| v == "1")
+}
+
+/// The HS256 secret both servers sign and verify bench tokens with.
+pub const JWT_SECRET: &[u8] = b"the rws bench secret, 32 bytes or more";
+
+/// The claims of a bench token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// The user.
+    pub sub: String,
+    /// Expiry: far in the future.
+    pub exp: u64,
+}
+
+impl TokenClaims {
+    /// Claims for `ada`, valid for a day.
+    pub fn ada() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        TokenClaims {
+            sub: "ada".into(),
+            exp: now + 86_400,
+        }
+    }
+}
+
 /// Whether `BENCH_LAYERS=1` asks for the traffic layers (compression, request id, rate limit).
 pub fn layers() -> bool {
     std::env::var("BENCH_LAYERS").is_ok_and(|v| v == "1")

@@ -3,7 +3,79 @@
 use axum::Json;
 use axum::extract::Path;
 use axum::routing::{get, post};
-use rws_bench::{HELLO, Message, Order};
+use rws_bench::{HELLO, JWT_SECRET, Message, Order, TokenClaims};
+
+/// tower-sessions (in memory) and jsonwebtoken, as an axum app would use them.
+fn identity(app: axum::Router) -> axum::Router {
+    use axum::http::{HeaderMap, StatusCode};
+    use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+
+    let sessions = axum::Router::new()
+        .route(
+            "/login",
+            post(|session: Session| async move {
+                session
+                    .insert("user", "ada")
+                    .await
+                    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+                session
+                    .insert("n", 0u64)
+                    .await
+                    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+                Ok::<_, StatusCode>("ok")
+            }),
+        )
+        .route(
+            "/session/read",
+            get(|session: Session| async move {
+                session
+                    .get::<String>("user")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            }),
+        )
+        .route(
+            "/session/write",
+            get(|session: Session| async move {
+                let n = session.get::<u64>("n").await.ok().flatten().unwrap_or(0) + 1;
+                session
+                    .insert("n", n)
+                    .await
+                    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+                Ok::<_, StatusCode>(n.to_string())
+            }),
+        )
+        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+    let key = jsonwebtoken::DecodingKey::from_secret(JWT_SECRET);
+    let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    app.merge(sessions)
+        .route(
+            "/jwt",
+            get(move |headers: HeaderMap| async move {
+                let token = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .ok_or(StatusCode::UNAUTHORIZED)?;
+                let data = jsonwebtoken::decode::<TokenClaims>(token, &key, &validation)
+                    .map_err(|_| StatusCode::UNAUTHORIZED)?;
+                Ok::<_, StatusCode>(data.claims.sub)
+            }),
+        )
+        .route(
+            "/token",
+            get(|| async {
+                jsonwebtoken::encode(
+                    &jsonwebtoken::Header::default(),
+                    &TokenClaims::ada(),
+                    &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET),
+                )
+                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
+            }),
+        )
+}
 
 /// rws's `:param` / `*rest` to axum 0.8's `{param}` / `{*rest}`.
 fn axum_pattern(pattern: &str) -> String {
@@ -60,6 +132,9 @@ fn main() {
                 .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
                     UuidV7,
                 ));
+        }
+        if rws_bench::identity() {
+            app = identity(app);
         }
         if let Some((cert, key)) = rws_bench::tls_files() {
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)

@@ -1,9 +1,40 @@
 //! The rws server of the comparison.
 
+use rws::auth::{Claims, JwtConfig, JwtLayer, build_jwt};
 use rws::middleware::rate_limit::Quota;
 use rws::middleware::{Compression, RateLimit, RequestIdLayer};
 use rws::prelude::*;
-use rws_bench::{HELLO, Message, Order};
+use rws::session::{MemoryStore, Session, SessionLayer};
+use rws_bench::{HELLO, JWT_SECRET, Message, Order, TokenClaims};
+
+/// Sessions (in memory) and a JWT-protected route, for bench/identity.sh.
+fn identity(app: App) -> App {
+    let jwt = JwtConfig::new(JWT_SECRET);
+    let sessions = App::empty()
+        .post("/login", |session: Session| async move {
+            session.insert("user", "ada")?;
+            session.insert("n", 0u64)?;
+            Ok::<_, Error>("ok")
+        })
+        .get("/session/read", |session: Session| async move {
+            session.get::<String>("user").unwrap_or_default()
+        })
+        .get("/session/write", |session: Session| async move {
+            let n = session.get::<u64>("n").unwrap_or(0) + 1;
+            session.insert("n", n)?;
+            Ok::<_, Error>(n.to_string())
+        })
+        .wrap(SessionLayer::new(MemoryStore::default()));
+    let api = App::empty()
+        .get("/jwt", |Claims(claims): Claims<TokenClaims>| async move {
+            claims.sub
+        })
+        .wrap(JwtLayer::new(jwt.clone()));
+    app.merge(sessions).merge(api).get("/token", move || {
+        let token = build_jwt(&TokenClaims::ada(), &jwt);
+        async move { token.map_err(Error::from_source) }
+    })
+}
 
 fn main() {
     rws_bench::runtime().block_on(async {
@@ -22,6 +53,9 @@ fn main() {
                 .wrap(RequestIdLayer::new())
                 .wrap(RateLimit::per_ip(Quota::per_second(u32::MAX)))
                 .wrap(Compression::new());
+        }
+        if rws_bench::identity() {
+            app = identity(app);
         }
         let listener = tokio::net::TcpListener::bind(rws_bench::address())
             .await
