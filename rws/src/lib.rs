@@ -175,7 +175,7 @@ pub mod prelude {
     pub use rws_derive::Validate;
 }
 
-// The README's examples use opt-in features (`ws`); `scripts/test` runs them with all features.
-#[cfg(all(doctest, feature = "ws"))]
+// The README's examples use opt-in features; `scripts/test` runs them with all features.
+#[cfg(all(doctest, feature = "ws", feature = "sessions", feature = "auth"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
