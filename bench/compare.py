@@ -37,6 +37,22 @@ PIN_SERVER = ["taskset", "-c", str(CORES - 1)] if CORES > 1 else []
 PIN_LOAD = ["taskset", "-c", "0"] if CORES > 1 else []
 
 
+def ratio_cell(runs, name, ours="rws", theirs="axum"):
+    """The median of each round's ratio (both servers run back to back in a round), and the
+    rounds' range: this machine drifts between rounds more than the servers differ."""
+    ratios = [o["rps"] / t["rps"] for o, t in zip(runs[(name, ours)], runs[(name, theirs)])]
+    return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
+def write_result(name, lines):
+    """Prints the table and writes it to bench/results/NAME."""
+    table = "\n".join(lines) + "\n"
+    print("\n" + table)
+    os.makedirs("bench/results", exist_ok=True)
+    with open(os.path.join("bench/results", name), "w") as f:
+        f.write(table)
+
+
 def echo_body(path):
     items = []
     i = 0

@@ -7,9 +7,6 @@
 #   BENCH_DURATION=3s BENCH_ROUNDS=1 bench/compare.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v wrk >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+bench/need.sh wrk=wrk
 cargo build --release -p rws-bench --bins
 exec python3 bench/compare.py "$@"

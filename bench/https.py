@@ -13,7 +13,9 @@ import urllib.request
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
-from compare import CORES, PIN_LOAD, PIN_SERVER, PORT, ROUNDS, port_in_use, status_kib  # noqa: E402
+from compare import (  # noqa: E402
+    CORES, PIN_LOAD, PIN_SERVER, PORT, ROUNDS, port_in_use, ratio_cell, status_kib, write_result,
+)
 
 SERVERS = ["axum", "rws"]
 DURATION = int(os.environ.get("BENCH_DURATION", "10").rstrip("s"))
@@ -114,17 +116,11 @@ def main():
             rps = med(name, server, "rps")
             ratio = ""
             if server == "rws":
-                ratios = [r["rps"] / a["rps"] for r, a in zip(runs[(name, "rws")], runs[(name, "axum")])]
-                ratio = f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+                ratio = ratio_cell(runs, name)
             protocol = runs[(name, server)][0]["protocol"]
             lines.append(f"| {title} | {server} | {protocol} | {rps:,.0f} | "
                          f"{med(name, server, 'peak_kib') / 1024:.1f} MiB | {ratio} |")
-    table = "\n".join(lines) + "\n"
-    print("\n" + table)
-    os.makedirs("bench/results", exist_ok=True)
-    with open("bench/results/https.md", "w") as f:
-        f.write(table)
-
+    write_result("https.md", lines)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,12 +7,6 @@
 #   BENCH_DURATION=3 BENCH_ROUNDS=1 bench/https.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
-missing=()
-command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
-command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bench/need.sh h2load=nghttp2-client openssl=openssl
 cargo build --release -p rws-bench --bins
 exec python3 bench/https.py "$@"

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
 from compare import (  # noqa: E402
-    CONNECTIONS, CORES, DURATION, PIN_SERVER, PORT, ROUNDS, port_in_use, run_wrk, wait_port,
+    CONNECTIONS, CORES, DURATION, PIN_SERVER, PORT, ROUNDS, port_in_use, ratio_cell, run_wrk, wait_port,
+    write_result,
 )
 
 SERVERS = ["axum", "rws"]
@@ -78,16 +79,10 @@ def main():
         for server in SERVERS:
             ratio = ""
             if server == "rws":
-                ratios = [r["rps"] / a["rps"] for r, a in zip(runs[(name, "rws")], runs[(name, "axum")])]
-                ratio = f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+                ratio = ratio_cell(runs, name)
             lines.append(f"| {title} | {server} | {med(name, server, 'rps'):,.0f} | {med(name, server, 'p50'):.2f} ms | "
                          f"{med(name, server, 'p99'):.2f} ms | {ratio} |")
-    table = "\n".join(lines) + "\n"
-    print("\n" + table)
-    os.makedirs("bench/results", exist_ok=True)
-    with open("bench/results/identity.md", "w") as f:
-        f.write(table)
-
+    write_result("identity.md", lines)
 
 if __name__ == "__main__":
     sys.exit(main())
