@@ -286,3 +286,44 @@ fn the_seed_api_round_trips() {
     assert!(sessions.load(&sid).is_none());
     assert!(destroy_cookie("sid").contains("Max-Age=0"));
 }
+
+#[tokio::test]
+async fn reads_near_the_absolute_deadline_write_nothing() {
+    // The idle deadline can no longer move (the absolute one comes first): no refresh writes.
+    let store = Counting::default();
+    let client = TestClient::new(app(store.clone(), |l| {
+        l.idle(Duration::from_secs(60))
+            .absolute(Duration::from_secs(30))
+    }));
+    let id = id_of(&session_cookie(&client.post("/login/ada").send().await).unwrap());
+    for _ in 0..3 {
+        let res = client
+            .get("/whoami")
+            .header("cookie", format!("rws_session={id}"))
+            .send()
+            .await;
+        assert!(session_cookie(&res).is_none());
+        assert_eq!(res.text().await, "ada");
+    }
+    assert_eq!(
+        store.saves.load(Ordering::Relaxed),
+        1,
+        "only the login wrote"
+    );
+}
+
+#[tokio::test]
+async fn an_aging_session_is_refreshed_once_a_quarter_of_its_idle_time_passed() {
+    let store = Counting::default();
+    let client = TestClient::new(app(store.clone(), |l| l.idle(Duration::from_secs(4))));
+    let id = id_of(&session_cookie(&client.post("/login/ada").send().await).unwrap());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let res = client
+        .get("/whoami")
+        .header("cookie", format!("rws_session={id}"))
+        .send()
+        .await;
+    let cookie = session_cookie(&res).expect("the refreshed deadline goes out");
+    assert_eq!(id_of(&cookie), id, "same session");
+    assert_eq!(store.saves.load(Ordering::Relaxed), 2);
+}

@@ -191,16 +191,21 @@ impl<S: SessionStore> SessionLayer<S> {
             }
             return Ok((id.is_some() || had_cookie).then(|| self.removal(tls)));
         }
-        let idle = self.idle.as_secs();
-        let stale = id.is_some() && record.expires.saturating_sub(now) < idle - idle / 4;
-        if !(changed || cycle || stale) || record.data.is_empty() {
-            return Ok(None);
-        }
         if id.is_none() {
             record.created = now;
         }
+        let idle = self.idle.as_secs();
         let deadline = record.created.saturating_add(self.absolute.as_secs());
-        record.expires = now.saturating_add(idle).min(deadline);
+        let expires = now.saturating_add(idle).min(deadline);
+        // Worth a write: a quarter of the idle time has passed, and the deadline would move
+        // (near the absolute deadline it cannot).
+        let stale = id.is_some()
+            && record.expires.saturating_sub(now) < idle - idle / 4
+            && expires > record.expires;
+        if !(changed || cycle || stale) || record.data.is_empty() {
+            return Ok(None);
+        }
+        record.expires = expires;
         let new_id = match (&id, cycle) {
             (Some(id), false) => id.clone(),
             _ => new_id().map_err(failed)?,
