@@ -3,6 +3,7 @@
 //!
 //! ```sh
 //! cargo run --example auth --features sessions,auth    # then open http://127.0.0.1:7878
+//! REDIS_URL=redis://127.0.0.1 cargo run --example auth --features redis,auth   # sessions in Redis
 //! # the API, with a token from the page's "API token" button:
 //! curl -s localhost:7878/api/me -H "authorization: Bearer $TOKEN"
 //! ```
@@ -13,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rws::auth::{Claims, JwtConfig, JwtLayer, build_jwt, constant_time_eq};
 use rws::middleware::{Csrf, CsrfToken};
 use rws::prelude::*;
-use rws::session::{MemoryStore, Session, SessionLayer};
+use rws::session::{MemoryStore, Session, SessionLayer, SessionStore};
 use serde::{Deserialize, Serialize};
 
 /// How long an API token lasts.
@@ -138,16 +139,21 @@ async fn admin(Claims(claims): Claims<ApiClaims>) -> String {
     format!("welcome to the admin API, {}", claims.sub)
 }
 
-/// The app: the site (session + CSRF) and the API (bearer tokens) side by side, with the JWT
-/// secret from `secret` (32 bytes or more).
+/// The app with sessions in memory.
 pub fn app(secret: &[u8]) -> App {
+    app_with_store(secret, MemoryStore::default())
+}
+
+/// The app: the site (session + CSRF) and the API (bearer tokens) side by side, with the JWT
+/// secret from `secret` (32 bytes or more) and sessions in `store`.
+pub fn app_with_store(secret: &[u8], store: impl SessionStore) -> App {
     let jwt = JwtConfig::new(secret).issuer("rws-auth-example");
     let site = App::empty()
         .get("/", home)
         .post("/login", login)
         .post("/logout", logout)
         .post("/token", token)
-        .wrap(SessionLayer::new(MemoryStore::default()).idle(Duration::from_secs(30 * 60)))
+        .wrap(SessionLayer::new(store).idle(Duration::from_secs(30 * 60)))
         .wrap(Csrf::new());
     let api = App::empty()
         .get("/me", me)
@@ -176,5 +182,18 @@ async fn main() -> Result<(), rws::ServeError> {
     );
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("auth example on http://{}", listener.local_addr()?);
+    // REDIS_URL keeps sessions in Redis: they survive restarts (with the `redis` feature).
+    #[cfg(feature = "redis")]
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        let store = match rws::session::RedisStore::connect(&url).await {
+            Ok(store) => store,
+            Err(e) => {
+                eprintln!("auth: {e}");
+                std::process::exit(1);
+            }
+        };
+        println!("  sessions in Redis at {url}");
+        return rws::serve(listener, app_with_store(&secret, store)).await;
+    }
     rws::serve(listener, app(&secret)).await
 }

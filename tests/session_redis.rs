@@ -139,3 +139,113 @@ async fn a_session_outlives_the_server_that_made_it() {
     let res = client.get(second.url("/whoami")).send().await.unwrap();
     assert_eq!(res.text().await.unwrap(), "anonymous");
 }
+
+/// The auth example's binary, as `cargo test --all-features` builds it beside the tests.
+fn auth_example() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let debug = exe.parent().and_then(std::path::Path::parent).unwrap();
+    let path = debug.join("examples").join("auth");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test --all-features` (it builds the examples)",
+        path.display()
+    );
+    path
+}
+
+/// A running auth example, killed when dropped.
+struct Example(Child);
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the auth example on `port` with sessions in `redis`; returns once it listens.
+fn start_example(port: u16, redis: &Redis) -> Example {
+    use std::io::BufRead;
+    let mut example = Example(
+        Command::new(auth_example())
+            .env("RWS_CONFIG_PORT", port.to_string())
+            .env(
+                "AUTH_SECRET",
+                "a secret shared by both processes, 32+ bytes",
+            )
+            .env("REDIS_URL", &redis.url)
+            .env("RUST_LOG", "off")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = std::io::BufReader::new(example.0.stdout.take().unwrap()).lines();
+    let banner: Vec<String> = (0..2).filter_map(|_| lines.next()?.ok()).collect();
+    assert!(
+        banner[0].starts_with("auth example on http://"),
+        "{banner:?}"
+    );
+    assert!(
+        banner
+            .get(1)
+            .is_some_and(|l| l.contains("sessions in Redis")),
+        "the example was built without the redis feature: {banner:?}"
+    );
+    example
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_survives_a_restart_of_the_process() {
+    let redis = Redis::start().await;
+    let port = StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let first = start_example(port, &redis);
+    let page = client.get(format!("{base}/")).send().await.unwrap();
+    let csrf_cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = csrf_cookie.split_once('=').unwrap().1.to_owned();
+    let login = client
+        .post(format!("{base}/login"))
+        .header("cookie", csrf_cookie.as_str())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf_token={token}&username=ada&password=lovelace"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let session = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    drop(first);
+
+    let second = start_example(port, &redis);
+    let page = client
+        .get(format!("{base}/"))
+        .header("cookie", format!("{csrf_cookie}; {session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    drop(second);
+    assert!(page.contains("Hello, <b id=\"user\">ada</b>"), "{page}");
+}
