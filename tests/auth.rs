@@ -207,11 +207,26 @@ async fn the_layer_gives_claims_and_the_right_challenges() {
         );
         support::problem(res, 401).await;
     }
+    // Another scheme is no bearer token: an optional route serves it anonymously, a required
+    // one asks for a token; an empty bearer token is malformed.
+    let basic = |path| {
+        client
+            .get(path)
+            .header("authorization", "Basic Zm9vOmJhcg==")
+            .send()
+    };
+    assert_eq!(basic("/hello").await.text().await, "hello stranger");
+    support::problem(basic("/me").await, 401).await;
     let res = client
         .get("/hello")
-        .header("authorization", "Basic Zm9vOmJhcg==")
+        .header("authorization", "Bearer ")
         .send()
         .await;
+    assert!(
+        res.header("www-authenticate")
+            .unwrap()
+            .contains("invalid_request")
+    );
     support::problem(res, 401).await;
 
     // Per-route requirement: a user token is valid but not enough.

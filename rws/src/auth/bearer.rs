@@ -122,18 +122,22 @@ impl JwtLayer {
     }
 }
 
-/// The token of an `Authorization: Bearer` header: `Ok(None)` without one, `Err` for another
-/// scheme or a malformed header.
+/// The token of an `Authorization: Bearer` header: `Ok(None)` without one (or with another
+/// scheme, which may be another layer's), `Err` for a malformed bearer header.
 fn bearer(headers: &http::HeaderMap) -> Result<Option<&str>, ()> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
     let value = value.to_str().map_err(|_| ())?;
-    let (scheme, token) = value.split_once(' ').ok_or(())?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    let token = token.trim();
+    if token.is_empty() {
         return Err(());
     }
-    Ok(Some(token.trim()))
+    Ok(Some(token))
 }
 
 impl Middleware for JwtLayer {
