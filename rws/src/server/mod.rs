@@ -402,7 +402,7 @@ async fn drain(
 
 /// Tells the observer a connection ended, also when its task is dropped at the end of the
 /// grace period.
-struct Closed(Option<socket::Observer>);
+pub(crate) struct Closed(pub(crate) Option<socket::Observer>);
 
 impl Drop for Closed {
     fn drop(&mut self) {

@@ -13,8 +13,8 @@ use super::H3_NO_ERROR;
 use super::request;
 use crate::app::AppService;
 use crate::connection::ConnectionInfo;
-use crate::server::Limits;
 use crate::server::socket::Observer;
+use crate::server::{Closed, Limits};
 
 /// What a connection task needs from the server.
 pub(super) struct Job {
@@ -30,17 +30,6 @@ pub(super) struct Job {
 pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is not `Send`: drop it here, not in the caller's select.
     let _ = stop.wait_for(|stop| *stop).await;
-}
-
-/// Tells the observer a connection ended, however its task ends.
-struct Closed(Option<Observer>);
-
-impl Drop for Closed {
-    fn drop(&mut self) {
-        if let Some(observer) = &self.0 {
-            observer.closed();
-        }
-    }
 }
 
 impl Job {
