@@ -80,6 +80,20 @@ fn session_cookie(res: &rws::TestResponse) -> Option<String> {
         .find(|c| c.starts_with("rws_session="))
 }
 
+/// Sends `method path` with the session cookie `id`.
+async fn as_session(
+    client: &TestClient,
+    method: Method,
+    path: &str,
+    id: &str,
+) -> rws::TestResponse {
+    client
+        .request(method, path)
+        .header("cookie", format!("rws_session={id}"))
+        .send()
+        .await
+}
+
 fn id_of(set_cookie: &str) -> String {
     set_cookie
         .split(';')
@@ -112,11 +126,7 @@ async fn a_session_starts_at_the_first_write_and_is_saved_only_when_changed() {
     assert_eq!(id.len(), 43, "256 bits of base64url");
     assert_eq!(store.saves.load(Ordering::Relaxed), 1);
 
-    let whoami = client
-        .get("/whoami")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let whoami = as_session(&client, Method::GET, "/whoami", &id).await;
     assert!(
         session_cookie(&whoami).is_none(),
         "an unchanged session is not re-sent"
@@ -128,11 +138,7 @@ async fn a_session_starts_at_the_first_write_and_is_saved_only_when_changed() {
         "reads write nothing"
     );
 
-    let note = client
-        .post("/note")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let note = as_session(&client, Method::POST, "/note", &id).await;
     assert_eq!(note.text().await, "1");
     assert_eq!(store.saves.load(Ordering::Relaxed), 2);
 }
@@ -143,25 +149,13 @@ async fn login_cycles_the_id_so_a_planted_one_is_worthless() {
     let client = TestClient::new(app(store.clone(), |l| l));
     // The attacker gets a session of their own and plants its id in the victim's browser.
     let planted = id_of(&session_cookie(&client.post("/note").send().await).unwrap());
-    let login = client
-        .post("/login/victim")
-        .header("cookie", format!("rws_session={planted}"))
-        .send()
-        .await;
+    let login = as_session(&client, Method::POST, "/login/victim", &planted).await;
     let fresh = id_of(&session_cookie(&login).unwrap());
     assert_ne!(fresh, planted, "login gives a new id");
     // The planted id does not see the login; the new one does, with the earlier values.
-    let attacker = client
-        .get("/whoami")
-        .header("cookie", format!("rws_session={planted}"))
-        .send()
-        .await;
+    let attacker = as_session(&client, Method::GET, "/whoami", &planted).await;
     assert_eq!(attacker.text().await, "anonymous");
-    let victim = client
-        .post("/note")
-        .header("cookie", format!("rws_session={fresh}"))
-        .send()
-        .await;
+    let victim = as_session(&client, Method::POST, "/note", &fresh).await;
     assert_eq!(victim.text().await, "2", "values survive the new id");
     // Ids that are not ours never reach the store.
     let forged = client
@@ -176,27 +170,15 @@ async fn login_cycles_the_id_so_a_planted_one_is_worthless() {
 async fn logout_destroys_the_session_and_removes_the_cookie() {
     let client = TestClient::new(app(Counting::default(), |l| l));
     let id = id_of(&session_cookie(&client.post("/login/ada").send().await).unwrap());
-    let res = client
-        .post("/logout")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let res = as_session(&client, Method::POST, "/logout", &id).await;
     let removal = session_cookie(&res).unwrap();
     assert!(removal.contains("Max-Age=0"), "{removal}");
-    let after = client
-        .get("/whoami")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let after = as_session(&client, Method::GET, "/whoami", &id).await;
     assert_eq!(after.text().await, "anonymous");
 
     // Clearing every value deletes the session too.
     let id = id_of(&session_cookie(&client.post("/login/bob").send().await).unwrap());
-    let res = client
-        .post("/clear")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let res = as_session(&client, Method::POST, "/clear", &id).await;
     assert!(session_cookie(&res).unwrap().contains("Max-Age=0"));
 }
 
@@ -206,11 +188,7 @@ async fn sessions_expire_when_idle_and_at_their_absolute_deadline() {
     let client = TestClient::new(app(store.clone(), |l| l.idle(Duration::from_secs(1))));
     let id = id_of(&session_cookie(&client.post("/login/ada").send().await).unwrap());
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let res = client
-        .get("/whoami")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let res = as_session(&client, Method::GET, "/whoami", &id).await;
     assert_eq!(res.text().await, "anonymous", "idle past its deadline");
 
     // Active, but past the absolute deadline: gone all the same.
@@ -222,11 +200,7 @@ async fn sessions_expire_when_idle_and_at_their_absolute_deadline() {
     assert!(cookie.contains("Max-Age=1"), "{cookie}");
     let id = id_of(&cookie);
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let res = client
-        .get("/whoami")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let res = as_session(&client, Method::GET, "/whoami", &id).await;
     assert_eq!(res.text().await, "anonymous", "past its absolute deadline");
 }
 
@@ -236,11 +210,7 @@ async fn a_failing_store_answers_503_rather_than_forgetting_the_user() {
     let client = TestClient::new(app(store.clone(), |l| l));
     let id = id_of(&session_cookie(&client.post("/login/ada").send().await).unwrap());
     store.broken.store(true, Ordering::Relaxed);
-    let res = client
-        .get("/whoami")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let res = as_session(&client, Method::GET, "/whoami", &id).await;
     support::problem(res, 503).await;
 }
 
@@ -297,11 +267,7 @@ async fn reads_near_the_absolute_deadline_write_nothing() {
     }));
     let id = id_of(&session_cookie(&client.post("/login/ada").send().await).unwrap());
     for _ in 0..3 {
-        let res = client
-            .get("/whoami")
-            .header("cookie", format!("rws_session={id}"))
-            .send()
-            .await;
+        let res = as_session(&client, Method::GET, "/whoami", &id).await;
         assert!(session_cookie(&res).is_none());
         assert_eq!(res.text().await, "ada");
     }
@@ -318,11 +284,7 @@ async fn an_aging_session_is_refreshed_once_a_quarter_of_its_idle_time_passed() 
     let client = TestClient::new(app(store.clone(), |l| l.idle(Duration::from_secs(4))));
     let id = id_of(&session_cookie(&client.post("/login/ada").send().await).unwrap());
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let res = client
-        .get("/whoami")
-        .header("cookie", format!("rws_session={id}"))
-        .send()
-        .await;
+    let res = as_session(&client, Method::GET, "/whoami", &id).await;
     let cookie = session_cookie(&res).expect("the refreshed deadline goes out");
     assert_eq!(id_of(&cookie), id, "same session");
     assert_eq!(store.saves.load(Ordering::Relaxed), 2);
