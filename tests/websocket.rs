@@ -394,3 +394,30 @@ async fn the_python_websockets_client_talks_to_rws() {
     assert_eq!(report["oversized_reason"], "message too big");
     logged(&log, "close 1000 done").await;
 }
+
+#[tokio::test]
+async fn shutdown_closes_open_sockets_with_1001() {
+    let log = Log::default();
+    let mut server = start(&log).await;
+    let (mut ws, _) = tokio_tungstenite::client_async(
+        format!("ws://{}/echo", server.addr),
+        server.connect().await,
+    )
+    .await
+    .unwrap();
+    ws.send(Message::text("before")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("before"));
+
+    server.trigger_shutdown();
+    match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        Ok(Some(Ok(Message::Close(Some(frame))))) => {
+            assert_eq!(frame.code, CloseCode::Away);
+            assert_eq!(frame.reason.as_str(), "server shutting down");
+        }
+        other => panic!("expected a 1001 close, got {other:?}"),
+    }
+    // The client's answer completes the handshake; the handler sees the end of its socket.
+    assert!(ws.next().await.is_none());
+    logged(&log, "ended").await;
+    server.stop().await.unwrap();
+}

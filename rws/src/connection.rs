@@ -101,3 +101,17 @@ impl std::fmt::Debug for UpgradeGuard {
         f.write_str("UpgradeGuard")
     }
 }
+
+/// Turns true when the server starts shutting down: for what a request started that outlives
+/// its connection's HTTP life (an upgraded WebSocket), so it can say goodbye (close 1001).
+#[derive(Clone, Debug)]
+pub(crate) struct GoingAway(pub(crate) tokio::sync::watch::Receiver<bool>);
+
+impl GoingAway {
+    /// Resolves once the server shuts down, or is gone.
+    #[cfg_attr(not(feature = "ws"), allow(dead_code))]
+    pub(crate) async fn wait(mut self) {
+        // `wait_for`'s guard is not `Send`: dropped here, never held across the caller's awaits.
+        let _ = self.0.wait_for(|going| *going).await;
+    }
+}

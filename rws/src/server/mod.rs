@@ -248,6 +248,8 @@ impl Server {
         let alt_svc = None;
 
         let mut stop = std::pin::pin!(shutdown::triggered(shutdown, signals));
+        // Tells what outlives its connection's HTTP life (WebSockets) that the server stops.
+        let (going_away, going_away_rx) = tokio::sync::watch::channel(false);
         let mut accepting = Accepting {
             builder,
             service,
@@ -256,6 +258,7 @@ impl Server {
             next_id: 0,
             observer,
             alt_svc,
+            going_away: going_away_rx,
         };
         let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
         let mut connections = JoinSet::new();
@@ -297,6 +300,7 @@ impl Server {
         }
 
         readiness.set(false);
+        let _ = going_away.send(true);
         drop(listener);
         #[cfg(feature = "http3")]
         if let Some(quic) = &quic {
@@ -322,6 +326,7 @@ struct Accepting {
     next_id: u64,
     observer: Option<socket::Observer>,
     alt_svc: Option<http::HeaderValue>,
+    going_away: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Accepting {
@@ -347,6 +352,7 @@ impl Accepting {
             state: Arc::clone(&state),
             request_timeout: self.limits.request_timeout,
             alt_svc: self.alt_svc.clone(),
+            going_away: self.going_away.clone(),
         };
         let (builder, limits, open) = (
             Arc::clone(&self.builder),

@@ -29,6 +29,8 @@ pub(super) struct ConnService {
     pub(super) request_timeout: Option<Duration>,
     /// `Alt-Svc` for every response when HTTP/3 is served beside this listener.
     pub(super) alt_svc: Option<http::HeaderValue>,
+    /// Turns true when the server shuts down.
+    pub(super) going_away: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Marks a request in flight until its response body is done (or dropped).
@@ -50,6 +52,15 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
         let in_flight = InFlight(Arc::clone(&self.state));
         let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
         let (mut parts, incoming) = req.into_parts();
+        if parts.method == http::Method::CONNECT
+            || parts.headers.contains_key(http::header::UPGRADE)
+        {
+            // What the request may turn into (a WebSocket) outlives the connection's HTTP life:
+            // it needs to hear of shutdown itself.
+            parts
+                .extensions
+                .insert(crate::connection::GoingAway(self.going_away.clone()));
+        }
         if parts.method == http::Method::CONNECT {
             // A CONNECT's stream outlives its response (an HTTP/2 WebSocket): whoever takes it
             // over holds the connection busy until done.

@@ -121,6 +121,13 @@ impl WebSocket {
         self.shared.protocol.as_deref()
     }
 
+    /// Another sending handle on the same socket.
+    pub(super) fn sender(&self) -> WsSender {
+        WsSender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
     /// Splits the socket into a sending and a receiving half, for a reader and a writer running
     /// in separate tasks.
     pub fn split(self) -> (WsSender, WsReceiver) {

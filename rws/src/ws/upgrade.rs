@@ -14,9 +14,9 @@ use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use super::WebSocket;
 use super::handshake::{accept_key, is_h1_upgrade, is_valid_key, is_version_13};
-use crate::connection::UpgradeGuard;
+use super::{CloseCode, WebSocket};
+use crate::connection::{GoingAway, UpgradeGuard};
 use crate::error::Error;
 use crate::extract::FromRequestParts;
 use crate::{Body, Response};
@@ -38,6 +38,9 @@ pub(crate) fn route_extended_connect<B>(req: &mut http::Request<B>) {
         req.extensions_mut().insert(ExtendedConnect);
     }
 }
+
+/// How long a socket's handler may run on after the server's shutdown closed it.
+const SHUTDOWN_LINGER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The default largest message: 16 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
@@ -76,6 +79,7 @@ pub struct WebSocketUpgrade {
     host: Option<HeaderValue>,
     on_upgrade: OnUpgrade,
     guard: Option<UpgradeGuard>,
+    going_away: Option<GoingAway>,
 }
 
 impl fmt::Debug for WebSocketUpgrade {
@@ -172,6 +176,7 @@ impl FromRequestParts for WebSocketUpgrade {
             host: headers.get(HOST).cloned(),
             on_upgrade,
             guard: parts.extensions.remove::<UpgradeGuard>(),
+            going_away: parts.extensions.remove::<GoingAway>(),
         })
     }
 }
@@ -267,6 +272,9 @@ impl WebSocketUpgrade {
 
     /// Answers the handshake, and once the connection is upgraded runs `callback` with the
     /// socket in a task of its own. Return the response from the handler.
+    ///
+    /// When the server shuts down, the socket is closed with 1001 (going away) and the
+    /// callback has a few seconds to see the peer's answer and return.
     pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
     where
         F: FnOnce(WebSocket) -> Fut + Send + 'static,
@@ -278,6 +286,7 @@ impl WebSocketUpgrade {
             protocol,
             on_upgrade,
             guard,
+            going_away,
             ..
         } = self;
         let mut res = Response::new(Body::empty());
@@ -309,7 +318,22 @@ impl WebSocketUpgrade {
                 Some(config),
             )
             .await;
-            callback(WebSocket::new(io, protocol, guard)).await;
+            let socket = WebSocket::new(io, protocol, guard);
+            let Some(going_away) = going_away else {
+                return callback(socket).await;
+            };
+            let mut closer = socket.sender();
+            let run = callback(socket);
+            tokio::pin!(run);
+            tokio::select! {
+                () = &mut run => {}
+                () = going_away.wait() => {
+                    // Server shutdown: say so (1001), then let the handler see the peer's answer
+                    // and end, for a while.
+                    let _ = closer.close(CloseCode::Away, "server shutting down").await;
+                    let _ = tokio::time::timeout(SHUTDOWN_LINGER, run).await;
+                }
+            }
         });
         res
     }
