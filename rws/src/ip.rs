@@ -114,12 +114,7 @@ pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &IpRanges) -
 /// that is not an address.
 fn forwarded_chain(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
     let values = |name| {
-        let parts: Vec<&str> = headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .collect();
+        let parts: Vec<&str> = crate::header_list::elements(headers, &name).collect();
         (!parts.is_empty()).then_some(parts)
     };
     if let Some(elements) = values(http::header::FORWARDED) {

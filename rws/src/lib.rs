@@ -46,6 +46,7 @@ pub mod extract;
 #[cfg(feature = "fs")]
 pub mod fs;
 pub mod handler;
+mod header_list;
 pub mod ip;
 #[cfg(feature = "logging")]
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]

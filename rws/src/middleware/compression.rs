@@ -8,13 +8,14 @@ use std::task::{Context, Poll, ready};
 use async_compression::Level;
 use async_compression::tokio::write::{BrotliEncoder, DeflateEncoder, GzipEncoder, ZstdEncoder};
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
 use http_body::{Body as _, Frame};
 use tokio::io::AsyncWrite;
 
 use super::{Middleware, Next};
 use crate::encoding::{self, Encoding};
+use crate::header_list;
 use crate::{Body, BoxError, Request, Response};
 
 /// Compresses responses for clients that accept it.
@@ -112,7 +113,7 @@ impl Compression {
                 .size_hint()
                 .exact()
                 .is_some_and(|n| n < self.min_size)
-            || header_has(headers, header::CACHE_CONTROL, "no-transform")
+            || header_list::contains(headers, &header::CACHE_CONTROL, "no-transform")
             || !compressible(headers.get(header::CONTENT_TYPE), self.event_streams)
     }
 }
@@ -124,7 +125,7 @@ impl Middleware for Compression {
             .find(|e| self.enabled.contains(e));
         let head = req.method() == Method::HEAD;
         let mut res = next.run(req).await;
-        if !header_has(res.headers(), header::VARY, "accept-encoding") {
+        if !header_list::contains(res.headers(), &header::VARY, "accept-encoding") {
             res.headers_mut()
                 .append(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
@@ -161,15 +162,6 @@ impl Middleware for Compression {
     fn problems(&self) -> Vec<String> {
         self.problems.clone()
     }
-}
-
-fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 /// Whether a media type gains from compression.

@@ -239,15 +239,11 @@ impl Cors {
             let name = requested.and_then(|m| m.to_str().ok()).unwrap_or("?");
             return refuse(format!("method {name} is not allowed"));
         }
-        let asked: Vec<&str> = req
-            .headers()
-            .get_all(header::ACCESS_CONTROL_REQUEST_HEADERS)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .collect();
+        let asked: Vec<&str> =
+            crate::header_list::elements(req.headers(), &header::ACCESS_CONTROL_REQUEST_HEADERS)
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .collect();
         if let AllowHeaders::Listed(allowed) = &self.headers
             && let Some(h) = asked
                 .iter()

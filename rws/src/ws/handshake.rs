@@ -4,6 +4,8 @@
 use http::header::{CONNECTION, HeaderMap, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
 use http::{Method, Request, Version};
 
+use crate::header_list;
+
 /// Whether `req` asks to open a WebSocket: an HTTP/1.1 `GET` with `Connection: upgrade`,
 /// `Upgrade: websocket` and a `Sec-WebSocket-Key`, or an HTTP/2 extended `CONNECT` with
 /// `:protocol websocket` (RFC 8441). It does not check that the key or version are valid;
@@ -34,17 +36,8 @@ pub fn is_upgrade_request<B>(req: &Request<B>) -> bool {
 
 /// `Connection` lists `upgrade` and `Upgrade` lists `websocket` (both case-insensitive).
 pub(crate) fn is_h1_upgrade(headers: &HeaderMap) -> bool {
-    header_has_token(headers, &CONNECTION, "upgrade")
-        && header_has_token(headers, &UPGRADE, "websocket")
-}
-
-/// Whether any `name` header holds `token` in its comma-separated list.
-pub(crate) fn header_has_token(headers: &HeaderMap, name: &http::HeaderName, token: &str) -> bool {
-    headers.get_all(name).iter().any(|value| {
-        value
-            .to_str()
-            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-    })
+    header_list::contains(headers, &CONNECTION, "upgrade")
+        && header_list::contains(headers, &UPGRADE, "websocket")
 }
 
 /// Whether the request speaks WebSocket version 13, the only one there is.

@@ -156,11 +156,7 @@ impl FromRequestParts for WebSocketUpgrade {
                 "this connection cannot be upgraded to a WebSocket",
             ));
         };
-        let offered = headers
-            .get_all(SEC_WEBSOCKET_PROTOCOL)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
+        let offered = crate::header_list::elements(headers, &SEC_WEBSOCKET_PROTOCOL)
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(str::to_owned)
