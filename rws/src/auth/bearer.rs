@@ -159,30 +159,27 @@ impl Middleware for JwtLayer {
                     "this resource needs a bearer token".into(),
                 );
             }
-            Some(token) => {
-                let now = super::jwt_now();
-                match verify_claims(token, &self.config, now) {
-                    Ok(claims) => {
-                        if let Some(require) = &self.require
-                            && !require(&claims)
-                        {
-                            return self.refuse(
-                                StatusCode::FORBIDDEN,
-                                Some(("insufficient_scope", "the token does not grant this")),
-                                "the token does not grant access to this resource".into(),
-                            );
-                        }
-                        Checked(Some(Arc::new(claims)))
-                    }
-                    Err(e) => {
+            Some(token) => match verify_claims(token, &self.config, super::jwt::now()) {
+                Ok(claims) => {
+                    if let Some(require) = &self.require
+                        && !require(&claims)
+                    {
                         return self.refuse(
-                            StatusCode::UNAUTHORIZED,
-                            Some(("invalid_token", "the token is not valid")),
-                            e.to_string(),
+                            StatusCode::FORBIDDEN,
+                            Some(("insufficient_scope", "the token does not grant this")),
+                            "the token does not grant access to this resource".into(),
                         );
                     }
+                    Checked(Some(Arc::new(claims)))
                 }
-            }
+                Err(e) => {
+                    return self.refuse(
+                        StatusCode::UNAUTHORIZED,
+                        Some(("invalid_token", "the token is not valid")),
+                        e.to_string(),
+                    );
+                }
+            },
         };
         req.extensions_mut().insert(checked);
         next.run(req).await

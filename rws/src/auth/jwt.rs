@@ -229,7 +229,8 @@ pub fn verify_jwt<T: DeserializeOwned>(token: &str, config: &JwtConfig) -> Resul
     T::deserialize(&claims).map_err(|e| JwtError::Claims(e.to_string()))
 }
 
-fn now() -> u64 {
+/// Seconds since the Unix epoch.
+pub(super) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

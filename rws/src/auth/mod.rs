@@ -11,10 +11,3 @@ pub use bearer::{Claims, JwtLayer};
 pub use jwt::{Algorithm, JwtConfig, JwtError, build_jwt, verify_jwt};
 
 pub use crate::secret::constant_time_eq;
-
-/// Seconds since the Unix epoch.
-fn jwt_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
