@@ -44,6 +44,11 @@ def ratio_cell(runs, name, ours="rws", theirs="axum"):
     return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
+def median(runs, name, server, key):
+    """The median of `key` over the rounds of `server` on workload `name`."""
+    return statistics.median(run[key] for run in runs[(name, server)])
+
+
 def write_result(name, lines):
     """Prints the table and writes it to bench/results/NAME."""
     table = "\n".join(lines) + "\n"
@@ -155,7 +160,7 @@ def main():
                       flush=True)
 
     def med(workload, server, key):
-        return statistics.median(run[key] for run in runs[(workload, server)])
+        return median(runs, workload, server, key)
 
     lines = [
         "# rws vs bare hyper vs axum",
@@ -179,11 +184,7 @@ def main():
                 f"{med(name, server, 'idle_kib') / 1024:.1f} MiB | {med(name, server, 'peak_kib') / 1024:.1f} MiB | "
                 f"{ratios[0]} | {ratios[1]} |"
             )
-    table = "\n".join(lines) + "\n"
-    print("\n" + table)
-    os.makedirs("bench/results", exist_ok=True)
-    with open("bench/results/latest.md", "w") as f:
-        f.write(table)
+    write_result("latest.md", lines)
 
 
 if __name__ == "__main__":

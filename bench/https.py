@@ -4,7 +4,6 @@ HTTP/2 by ALPN, interleaved rounds, medians. Shares compare.py's helpers."""
 import os
 import re
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(__file__))
 from compare import (  # noqa: E402
-    CORES, PIN_LOAD, PIN_SERVER, PORT, ROUNDS, port_in_use, ratio_cell, status_kib, write_result,
+    CORES, PIN_LOAD, PIN_SERVER, PORT, ROUNDS, median, port_in_use, ratio_cell, status_kib, write_result,
 )
 
 SERVERS = ["axum", "rws"]
@@ -95,7 +94,7 @@ def main():
                       f"({result['protocol']}) peak {result['peak_kib'] / 1024:.1f} MiB", flush=True)
 
     def med(name, server, key):
-        return statistics.median(run[key] for run in runs[(name, server)])
+        return median(runs, name, server, key)
 
     lines = [
         "# rws vs axum over HTTPS",

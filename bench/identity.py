@@ -2,7 +2,6 @@
 and issues it a token, then wrk replays them; interleaved rounds, medians, per-round ratios."""
 
 import os
-import statistics
 import subprocess
 import sys
 import urllib.request
@@ -11,7 +10,7 @@ from datetime import datetime, timezone
 sys.path.insert(0, os.path.dirname(__file__))
 from compare import (  # noqa: E402
     CONNECTIONS, CORES, DURATION, PIN_SERVER, PORT, ROUNDS, port_in_use, ratio_cell, run_wrk, wait_port,
-    write_result,
+    median, write_result,
 )
 
 SERVERS = ["axum", "rws"]
@@ -59,7 +58,7 @@ def main():
                       f"p99 {result['p99']:.2f} ms", flush=True)
 
     def med(name, server, key):
-        return statistics.median(run[key] for run in runs[(name, server)])
+        return median(runs, name, server, key)
 
     lines = [
         "# rws vs axum: sessions and JWT",

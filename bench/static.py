@@ -4,14 +4,13 @@ folder, one worker each on the same core, interleaved rounds, medians."""
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 from datetime import datetime, timezone
 
 # Shared with bench/compare.py, which lives beside this file.
-from compare import port_in_use, status_kib, to_ms, wait_port
+from compare import median, port_in_use, status_kib, to_ms, wait_port, write_result
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -131,7 +130,7 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     def med(name, server, key):
-        return statistics.median(run[key] for run in runs[(name, server)])
+        return median(runs, name, server, key)
 
     lines = [
         "# Static files: rws vs nginx",
@@ -152,11 +151,7 @@ def main():
                 f"| {title} | {connections} | {server} | {rps:,.0f} | {rps * size / (1 << 20):,.0f} | "
                 f"{med(name, server, 'p99'):.2f} ms | {med(name, server, 'peak_kib') / 1024:.1f} MiB | {ratio} |"
             )
-    table = "\n".join(lines) + "\n"
-    print("\n" + table)
-    os.makedirs("bench/results", exist_ok=True)
-    with open("bench/results/static.md", "w") as f:
-        f.write(table)
+    write_result("static.md", lines)
 
 
 if __name__ == "__main__":
