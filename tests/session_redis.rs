@@ -55,6 +55,12 @@ impl Drop for Redis {
     }
 }
 
+/// The `name=value` of the response's `Set-Cookie`.
+fn cookie_pair(res: &reqwest::Response) -> String {
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -106,13 +112,7 @@ async fn a_session_outlives_the_server_that_made_it() {
     let client = reqwest::Client::new();
     let first = TestServer::start(app(RedisStore::connect(&redis.url).await.unwrap()), |s| s).await;
     let res = client.post(first.url("/login")).send().await.unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_pair(&res);
     first.stop().await.unwrap();
 
     // A new server, a new connection: only Redis remembers.
@@ -210,13 +210,7 @@ async fn a_login_survives_a_restart_of_the_process() {
 
     let first = start_example(port, &redis);
     let page = client.get(format!("{base}/")).send().await.unwrap();
-    let csrf_cookie = page.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf_cookie = cookie_pair(&page);
     let token = csrf_cookie.split_once('=').unwrap().1.to_owned();
     let login = client
         .post(format!("{base}/login"))
@@ -227,13 +221,7 @@ async fn a_login_survives_a_restart_of_the_process() {
         .await
         .unwrap();
     assert_eq!(login.status(), 303);
-    let session = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session = cookie_pair(&login);
     drop(first);
 
     let second = start_example(port, &redis);

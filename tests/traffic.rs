@@ -119,30 +119,15 @@ async fn security_headers_have_safe_defaults_and_respect_the_handler() {
 
 #[tokio::test]
 async fn the_ip_filter_denies_and_allows_by_client_address() {
-    let ok = || async { "ok" };
-    let denied = TestClient::new(
-        App::empty()
-            .get("/", ok)
-            .wrap(IpFilter::new().deny(["127.0.0.0/8"])),
-    );
+    let behind =
+        |filter: IpFilter| TestClient::new(App::empty().get("/", || async { "ok" }).wrap(filter));
+    let denied = behind(IpFilter::new().deny(["127.0.0.0/8"]));
     support::problem(denied.get("/").send().await, 403).await;
-    let allowed = TestClient::new(
-        App::empty()
-            .get("/", ok)
-            .wrap(IpFilter::new().allow(["127.0.0.1", "::1"])),
-    );
+    let allowed = behind(IpFilter::new().allow(["127.0.0.1", "::1"]));
     assert_eq!(allowed.get("/").send().await.text().await, "ok");
-    let elsewhere = TestClient::new(
-        App::empty()
-            .get("/", ok)
-            .wrap(IpFilter::new().allow(["10.0.0.0/8"])),
-    );
+    let elsewhere = behind(IpFilter::new().allow(["10.0.0.0/8"]));
     support::problem(elsewhere.get("/").send().await, 403).await;
-    let both = TestClient::new(
-        App::empty()
-            .get("/", ok)
-            .wrap(IpFilter::new().allow(["127.0.0.0/8"]).deny(["127.0.0.1"])),
-    );
+    let both = behind(IpFilter::new().allow(["127.0.0.0/8"]).deny(["127.0.0.1"]));
     support::problem(both.get("/").send().await, 403).await;
 }
 
