@@ -32,3 +32,18 @@ pub(crate) fn is_token(token: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
+
+#[cfg(all(test, feature = "cookies"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_and_well_formed() {
+        let a = random_token().unwrap();
+        let b = random_token().unwrap();
+        assert_ne!(a, b);
+        assert!(is_token(&a), "{a}");
+        assert!(!is_token("short"));
+        assert!(!is_token(&format!("{}!", &a[..42])));
+    }
+}

@@ -7,13 +7,13 @@ use std::time::Duration;
 use http::StatusCode;
 
 use super::handle::State;
-use super::id::{is_well_formed, new_id};
-use super::store::now;
+use super::store::{new_id, now};
 use super::{Session, SessionRecord, SessionStore};
 use crate::context::RequestContext;
 use crate::cookie::{Cookie, SameSite};
 use crate::middleware::{Middleware, Next};
 use crate::response::IntoResponse;
+use crate::secret::is_token;
 use crate::{Error, Request, Response};
 
 /// Sessions for the routes it wraps, kept in `store`, named by a cookie.
@@ -152,7 +152,8 @@ impl<S: SessionStore> SessionLayer<S> {
         id: Option<String>,
         now: u64,
     ) -> Result<(Option<String>, SessionRecord), Error> {
-        let Some(id) = id.filter(|id| is_well_formed(id)) else {
+        // An id not of our shape (a forged cookie) never reaches the store.
+        let Some(id) = id.filter(|id| is_token(id)) else {
             return Ok((None, SessionRecord::default()));
         };
         match self.store.load_record(&id).await {

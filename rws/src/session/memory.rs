@@ -6,8 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
-use super::id::new_id;
-use super::store::now;
+use super::store::{new_id, now};
 use super::{SessionRecord, SessionStore, StoreError};
 
 /// The default number of sessions a [`MemoryStore`] holds.

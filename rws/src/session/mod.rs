@@ -12,7 +12,6 @@
 //! [`MemoryStore`]: the name is the trait's now.)
 
 mod handle;
-mod id;
 mod layer;
 mod memory;
 #[cfg(feature = "redis")]

@@ -58,6 +58,12 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// A new session id: 256 bits from the operating system's CSPRNG.
+pub(crate) fn new_id() -> Result<String, StoreError> {
+    crate::secret::random_token()
+        .map_err(|e| StoreError::new(format!("no randomness for a session id: {e}")))
+}
+
 /// Where sessions are kept: [`MemoryStore`](super::MemoryStore) in the process,
 /// `RedisStore` (feature `redis`) shared between processes and across restarts, or your own.
 ///
