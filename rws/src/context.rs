@@ -46,4 +46,12 @@ impl RequestContext {
     pub(crate) fn of(parts: &Parts) -> Option<&RequestContext> {
         parts.extensions.get::<RequestContext>()
     }
+
+    /// Whether the request came over TLS (HTTPS, HTTP/3); `false` when nothing says so.
+    pub(crate) fn is_tls(extensions: &http::Extensions) -> bool {
+        extensions
+            .get::<RequestContext>()
+            .and_then(|ctx| ctx.connection.as_ref())
+            .is_some_and(|c| c.is_tls())
+    }
 }

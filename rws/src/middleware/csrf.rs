@@ -144,11 +144,7 @@ fn refuse(detail: &'static str) -> Response {
 
 impl Middleware for Csrf {
     async fn handle(&self, mut req: Request, next: Next) -> Response {
-        let tls = req
-            .extensions()
-            .get::<RequestContext>()
-            .and_then(|ctx| ctx.connection.as_ref())
-            .is_some_and(|c| c.is_tls());
+        let tls = RequestContext::is_tls(req.extensions());
         let name = if tls { "__Host-rws_csrf" } else { "rws_csrf" };
         let cookie = crate::cookie::parse(req.headers())
             .find(|c| c.name() == name)

@@ -118,11 +118,7 @@ impl SecurityHeaders {
 
 impl Middleware for SecurityHeaders {
     async fn handle(&self, req: Request, next: Next) -> Response {
-        let tls = req
-            .extensions()
-            .get::<RequestContext>()
-            .and_then(|ctx| ctx.connection.as_ref())
-            .is_some_and(|c| c.is_tls());
+        let tls = RequestContext::is_tls(req.extensions());
         let mut res = next.run(req).await;
         let headers = res.headers_mut();
         for (name, value) in &self.headers {

@@ -225,11 +225,7 @@ impl<S: SessionStore> SessionLayer<S> {
 impl<S: SessionStore> Middleware for SessionLayer<S> {
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let now = now();
-        let tls = req
-            .extensions()
-            .get::<RequestContext>()
-            .and_then(|ctx| ctx.connection.as_ref())
-            .is_some_and(|c| c.is_tls());
+        let tls = RequestContext::is_tls(req.extensions());
         let cookie = crate::cookie::parse(req.headers())
             .find(|c| c.name() == self.cookie_name)
             .map(|c| c.value().to_owned());
