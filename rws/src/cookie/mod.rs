@@ -55,6 +55,13 @@ pub(crate) fn parse(headers: &HeaderMap) -> impl Iterator<Item = Cookie<'static>
         .filter_map(Result::ok)
 }
 
+/// The value of the request's cookie `name`, the first if it was sent twice.
+pub(crate) fn value(headers: &HeaderMap, name: &str) -> Option<String> {
+    parse(headers)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
 /// Appends a `Set-Cookie` header for each cookie of `delta`.
 pub(crate) fn set_cookies<'a>(
     res: &mut crate::Response,

@@ -146,10 +146,7 @@ impl Middleware for Csrf {
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let tls = RequestContext::is_tls(req.extensions());
         let name = if tls { "__Host-rws_csrf" } else { "rws_csrf" };
-        let cookie = crate::cookie::parse(req.headers())
-            .find(|c| c.name() == name)
-            .map(|c| c.value().to_owned())
-            .filter(|t| is_token(t));
+        let cookie = crate::cookie::value(req.headers(), name).filter(|t| is_token(t));
         let safe = matches!(
             *req.method(),
             Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE

@@ -68,7 +68,5 @@ pub fn destroy_cookie(name: &str) -> String {
 /// assert_eq!(rws::session::session_id_from_request(&req, "sid").as_deref(), Some("xyz"));
 /// ```
 pub fn session_id_from_request<B>(req: &http::Request<B>, name: &str) -> Option<String> {
-    crate::cookie::parse(req.headers())
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
+    crate::cookie::value(req.headers(), name)
 }
