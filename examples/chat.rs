@@ -114,13 +114,9 @@ async fn join(
     if name.is_empty() || name.chars().count() > 32 {
         return Err(Error::bad_request("`name` must be 1 to 32 characters"));
     }
-    // Browsers always send `Origin`: only pages served here may open the socket (cookies would
-    // otherwise let any site talk as the user). Other clients send none and are let in.
-    let ws = if ws.origin().is_some() {
-        ws.same_origin()?
-    } else {
-        ws
-    };
+    // Only pages served here may open the socket (cookies would otherwise let any site talk as
+    // the user); clients that are not browsers send no `Origin` and are let in.
+    let ws = ws.same_origin()?;
     // Subscribed before the handshake is answered: no message falls between the two.
     let relay = messages(&room, None);
     Ok(ws

@@ -183,13 +183,15 @@ async fn invalid_utf8_in_a_text_message_is_closed_with_1007() {
 }
 
 #[tokio::test]
-async fn the_origin_check_refuses_other_sites_with_403() {
+async fn the_origin_check_refuses_other_sites_with_403_and_lets_non_browsers_in() {
     let log = Log::default();
     let server = start(&log).await;
     for (origin, ok) in [
         (Some("https://good.example"), true),
         (Some("https://evil.example"), false),
-        (None, false),
+        (Some("null"), false),
+        // Not a browser: browsers always send `Origin` on a WebSocket handshake.
+        (None, true),
     ] {
         let mut req = format!("ws://{}/guarded", server.addr)
             .into_client_request()

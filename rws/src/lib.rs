@@ -174,6 +174,8 @@ pub mod prelude {
     pub use rws_derive::FromRequest;
     #[cfg(feature = "validate")]
     pub use rws_derive::Validate;
+    // Attribute macros live in the macro namespace: they clash with no function or type.
+    pub use rws_macros::{delete, get, head, options, patch, post, put, route};
 }
 
 // The README's examples use opt-in features; `scripts/test` runs them with all features.

@@ -169,7 +169,11 @@ impl FromRequestParts for WebSocketUpgrade {
             offered,
             protocol: None,
             origin: headers.get(ORIGIN).cloned(),
-            host: headers.get(HOST).cloned(),
+            // HTTP/2 carries the host in `:authority`, HTTP/1.1 in `Host`.
+            host: headers.get(HOST).cloned().or_else(|| {
+                let authority = parts.uri.authority()?;
+                HeaderValue::from_str(authority.as_str()).ok()
+            }),
             on_upgrade,
             guard: parts.extensions.remove::<UpgradeGuard>(),
             going_away: parts.extensions.remove::<GoingAway>(),
@@ -232,26 +236,38 @@ impl WebSocketUpgrade {
         self.origin.as_ref().and_then(|o| o.to_str().ok())
     }
 
-    /// Refuses the handshake with 403 unless `allowed` accepts the `Origin` header. Browsers
-    /// send cookies with cross-site WebSocket handshakes, so a socket that relies on them must
-    /// check where the page came from. A request without `Origin` (not from a browser) is
-    /// refused too.
+    /// Refuses the handshake with 403 unless `allowed` accepts the `Origin` header.
+    ///
+    /// Browsers send cookies with cross-site WebSocket handshakes, so a socket that relies on
+    /// them must check where the page came from. Browsers always send `Origin` on a WebSocket
+    /// handshake (the Fetch standard requires it), so a handshake without one is not a
+    /// cross-site request from a page: it comes from a program (a CLI, a server, a test), which
+    /// could forge any `Origin` anyway. It is let through, as gorilla/websocket's default check
+    /// does; a handler that wants only browsers checks [`origin`](Self::origin) itself.
     pub fn check_origin(self, allowed: impl FnOnce(&str) -> bool) -> Result<Self, Error> {
-        match self.origin() {
-            Some(origin) if allowed(origin) => Ok(self),
+        match self.origin {
+            None => Ok(self),
+            Some(_) if self.origin().is_some_and(allowed) => Ok(self),
             Some(_) => Err(refuse(
                 StatusCode::FORBIDDEN,
                 "WebSocket connections from this origin are not allowed",
-            )),
-            None => Err(refuse(
-                StatusCode::FORBIDDEN,
-                "a WebSocket handshake here needs an `Origin` header",
             )),
         }
     }
 
     /// Refuses the handshake with 403 unless `Origin`'s host and port are the request's `Host`
-    /// (the page was served by this site).
+    /// (the page was served by this site). A handshake without `Origin` is not from a browser
+    /// and is let through (see [`check_origin`](Self::check_origin)).
+    ///
+    /// ```
+    /// use rws::prelude::*;
+    /// use rws::ws::WebSocketUpgrade;
+    ///
+    /// async fn socket(ws: WebSocketUpgrade) -> Result<Response, Error> {
+    ///     Ok(ws.same_origin()?.on_upgrade(|_socket| async {}))
+    /// }
+    /// # let _ = App::new().get("/ws", socket);
+    /// ```
     pub fn same_origin(self) -> Result<Self, Error> {
         let host = self
             .host
