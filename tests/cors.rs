@@ -121,6 +121,65 @@ async fn any_origin_answers_star_without_vary() {
     assert_eq!(plain.header("access-control-allow-origin"), None);
 }
 
+/// CORS on a nest or on one route (`.with`) answers preflights and refuses foreign origins,
+/// although no route handles OPTIONS: the router's automatic answers pass through it.
+#[tokio::test]
+async fn cors_on_a_nest_or_a_route_answers_its_preflights() {
+    let cors = || {
+        Cors::new()
+            .allow_origin("https://app.example")
+            .allow_methods([Method::GET, Method::PUT])
+    };
+    let client = TestClient::new(
+        App::empty()
+            .nest(
+                "/api",
+                App::empty()
+                    .put("/items", || async { "stored" })
+                    .wrap(cors()),
+            )
+            .put("/one", (|| async { "stored" }).with(cors())),
+    );
+    for path in ["/api/items", "/one"] {
+        let res = client
+            .request(Method::OPTIONS, path)
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "PUT")
+            .send()
+            .await;
+        assert_eq!(res.status(), 204, "{path}");
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some("https://app.example"),
+            "{path}"
+        );
+        assert_eq!(
+            res.header("allow"),
+            None,
+            "{path}: the preflight is CORS's, not the router's"
+        );
+        let res = client
+            .request(Method::OPTIONS, path)
+            .header("origin", "https://evil.example")
+            .header("access-control-request-method", "PUT")
+            .send()
+            .await;
+        support::problem(res, 403).await;
+        // The 405 of another method carries CORS headers too, so a browser can read it.
+        let res = client
+            .get(path)
+            .header("origin", "https://app.example")
+            .send()
+            .await;
+        assert_eq!(res.status(), 405, "{path}");
+        assert_eq!(
+            res.header("access-control-allow-origin"),
+            Some("https://app.example"),
+            "{path}"
+        );
+    }
+}
+
 #[test]
 #[should_panic(expected = "credentials cannot be allowed for any origin")]
 fn credentials_with_any_origin_is_refused() {

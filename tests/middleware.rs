@@ -162,3 +162,80 @@ async fn a_panicking_middleware_is_a_500_too() {
     ));
     problem(TestClient::new(app).get("/").send().await, 500).await;
 }
+
+/// Stamps `x-layer: NAME` on every response that passes through it.
+fn stamp(name: &'static str) -> impl Middleware {
+    from_fn(move |req: Request, next: Next| async move {
+        let mut res = next.run(req).await;
+        res.headers_mut()
+            .append("x-layer", HeaderValue::from_static(name));
+        res
+    })
+}
+
+fn layers_of(res: &rws::TestResponse) -> Vec<String> {
+    res.headers()
+        .get_all("x-layer")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The router's own answers — 405, OPTIONS, HEAD through GET, the trailing-slash 308 — pass
+/// through the middleware of the nest and of the route they belong to, as a handler's would.
+#[tokio::test]
+async fn automatic_answers_pass_through_nest_and_route_middleware() {
+    let api = App::empty()
+        .get("/items", || async { "[]" })
+        .get("/items/:id", (|| async { "one" }).with(stamp("route")))
+        .wrap(stamp("nest"));
+    let client = TestClient::new(
+        App::empty()
+            .nest("/api", api)
+            .get("/own", (|| async { "own" }).with(stamp("own"))),
+    );
+    let cases: [(Method, &str, u16, &[&str]); 9] = [
+        (Method::DELETE, "/api/items", 405, &["nest"]),
+        (Method::OPTIONS, "/api/items", 204, &["nest"]),
+        (Method::HEAD, "/api/items", 200, &["nest"]),
+        (Method::GET, "/api/items/", 308, &["nest"]),
+        (Method::DELETE, "/api/items/7", 405, &["route", "nest"]),
+        (Method::OPTIONS, "/api/items/7", 204, &["route", "nest"]),
+        (Method::HEAD, "/api/items/7", 200, &["route", "nest"]),
+        (Method::GET, "/api/items/7/", 308, &["route", "nest"]),
+        (Method::POST, "/own", 405, &["own"]),
+    ];
+    for (method, path, status, layers) in cases {
+        let res = client.request(method.clone(), path).send().await;
+        assert_eq!(res.status().as_u16(), status, "{method} {path}");
+        assert_eq!(layers_of(&res), layers.to_vec(), "{method} {path}");
+    }
+    // A path with no route at all belongs to no route's middleware.
+    let res = client.get("/api/nothing").send().await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(layers_of(&res).is_empty());
+}
+
+/// Two methods of one path with different route middleware: a plain OPTIONS or a 405 belongs
+/// to neither, a preflight asking about one method belongs to that method's route.
+#[tokio::test]
+async fn automatic_answers_of_a_shared_path_take_only_the_middleware_all_its_routes_have() {
+    let client = TestClient::new(
+        App::empty()
+            .get("/x", (|| async { "get" }).with(stamp("get")))
+            .post("/x", (|| async { "post" }).with(stamp("post"))),
+    );
+    let res = client.request(Method::OPTIONS, "/x").send().await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(layers_of(&res).is_empty());
+    assert!(layers_of(&client.delete("/x").send().await).is_empty());
+    let res = client
+        .request(Method::OPTIONS, "/x")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await;
+    assert_eq!(layers_of(&res), ["post"]);
+    let res = client.post("/x/").send().await;
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(layers_of(&res), ["post"]);
+}

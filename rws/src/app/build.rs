@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use http::Method;
 
-use super::dispatch::{RouteEndpoint, RouterEndpoint};
+use super::dispatch::{RouteEndpoint, RouterEndpoint, automatic};
 use super::service::{AppService, Shared};
-use super::{App, RouteDef, registry};
+use super::{App, Route, registry};
 use crate::context::DEFAULT_BODY_LIMIT;
 use crate::handler::Endpoint;
 use crate::middleware;
@@ -43,7 +43,7 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-fn describe(r: &RouteDef) -> String {
+fn describe(r: &Route) -> String {
     format!("`{} {}` ({})", r.method, r.pattern, r.location)
 }
 
@@ -66,7 +66,7 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
     routes.extend(builder_routes);
 
     // Group by pattern, keeping the order routes were added in.
-    let mut groups: Vec<(String, Vec<&RouteDef>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<&Route>)> = Vec::new();
     for route in &routes {
         if let Err(e) = Pattern::parse(&route.pattern) {
             problems.push(format!("{e} (route {})", describe(route)));
@@ -111,12 +111,22 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
             .map(|r| {
                 let endpoint = RouteEndpoint {
                     endpoint: r.endpoint.clone(),
+                    automatic: middleware::compose(&r.layers, automatic()),
                     body_limit: r.body_limit,
                 };
                 (r.method.clone(), endpoint)
             })
             .collect();
-        (pattern.clone(), methods)
+        // The middleware every route of the pattern carries: what its answers for no route in
+        // particular (405, a plain OPTIONS) pass through.
+        let first = group.first().map_or(&[][..], |r| &r.layers[..]);
+        let shared = group
+            .iter()
+            .map(|r| middleware::common_prefix(first, &r.layers))
+            .min()
+            .unwrap_or(0);
+        let automatic = middleware::compose(&first[..shared], automatic());
+        (pattern.clone(), methods, automatic)
     });
     let (table, conflicts) = RouteTable::build(entries);
     report_conflicts(&routes, conflicts, &mut problems);
@@ -142,7 +152,7 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
 }
 
 /// Describes each tree conflict with the source of both routes.
-fn report_conflicts(routes: &[RouteDef], conflicts: Vec<InsertError>, problems: &mut Vec<String>) {
+fn report_conflicts(routes: &[Route], conflicts: Vec<InsertError>, problems: &mut Vec<String>) {
     for conflict in conflicts {
         if let InsertError::Conflict { pattern, with } = &conflict {
             let at = |p: &str| {

@@ -1,8 +1,8 @@
 //! The innermost link of the app's chain: route the request, then call the route's endpoint.
 
-use http::StatusCode;
-use http::header::{ALLOW, HeaderValue, LOCATION};
+use http::header::{ACCESS_CONTROL_REQUEST_METHOD, ALLOW, HeaderValue, LOCATION};
 use http::uri::PathAndQuery;
+use http::{Method, StatusCode};
 
 use crate::context::{MatchedRoute, RequestContext};
 use crate::error::Error;
@@ -14,17 +14,78 @@ use crate::{Request, Response};
 /// What the route table holds for each method of a pattern.
 pub(super) struct RouteEndpoint {
     pub(super) endpoint: Endpoint,
+    // The automatic answers about this route (a CORS preflight for its method, the redirect to
+    // its trailing-slash form) through the route's middleware.
+    pub(super) automatic: Endpoint,
     pub(super) body_limit: Option<usize>,
 }
 
 pub(super) struct RouterEndpoint {
-    pub(super) table: RouteTable<RouteEndpoint>,
+    // Per pattern, besides its methods: the automatic answers through the middleware all its
+    // routes share.
+    pub(super) table: RouteTable<RouteEndpoint, Endpoint>,
     pub(super) fallback: Option<Endpoint>,
     pub(super) nested_fallbacks: Vec<(String, Endpoint)>,
 }
 
+/// An answer the router gives by itself, rendered by [`Automatic`] at the end of the chain of
+/// the pattern it belongs to, so that its middleware (CORS, auth, headers) sees it as it sees a
+/// handler's answer.
+#[derive(Clone)]
+enum Answer {
+    NotAllowed(HeaderValue),
+    Options(HeaderValue),
+    Redirect(HeaderValue),
+}
+
+/// Renders the request's [`Answer`]; the innermost link of every automatic chain.
+struct Automatic;
+
+pub(super) fn automatic() -> Endpoint {
+    Endpoint::new(Automatic)
+}
+
+impl Erased for Automatic {
+    fn call(&self, mut req: Request) -> BoxFuture {
+        let res = match req.extensions_mut().remove::<Answer>() {
+            Some(Answer::NotAllowed(allow)) => {
+                let detail = format!(
+                    "`{}` is not allowed on `{}`; allowed: {}",
+                    req.method(),
+                    req.uri().path(),
+                    allow.to_str().unwrap_or_default()
+                );
+                Error::method_not_allowed(detail)
+                    .with_header(ALLOW, allow)
+                    .into_response()
+            }
+            Some(Answer::Options(allow)) => {
+                let mut res = StatusCode::NO_CONTENT.into_response();
+                res.headers_mut().insert(ALLOW, allow);
+                res
+            }
+            Some(Answer::Redirect(location)) => {
+                let mut res = StatusCode::PERMANENT_REDIRECT.into_response();
+                res.headers_mut().insert(LOCATION, location);
+                res
+            }
+            // A middleware dropped the extension: the router's question is unanswered.
+            None => {
+                Error::not_found(format!("no route matches `{}`", req.uri().path())).into_response()
+            }
+        };
+        ready(res)
+    }
+}
+
 fn ready(res: Response) -> BoxFuture {
     Box::pin(std::future::ready(res))
+}
+
+/// The method a CORS preflight asks about (`Access-Control-Request-Method`).
+fn preflight_method(req: &Request) -> Option<Method> {
+    let value = req.headers().get(ACCESS_CONTROL_REQUEST_METHOD)?;
+    Method::from_bytes(value.as_bytes()).ok()
 }
 
 impl RouterEndpoint {
@@ -45,6 +106,12 @@ impl RouterEndpoint {
             None => ready(Error::not_found(format!("no route matches `{path}`")).into_response()),
         }
     }
+
+    /// Runs `answer` through `endpoint`, an automatic chain.
+    fn answer(mut req: Request, endpoint: &Endpoint, answer: Answer) -> BoxFuture {
+        req.extensions_mut().insert(answer);
+        endpoint.call(req)
+    }
 }
 
 impl Erased for RouterEndpoint {
@@ -55,7 +122,6 @@ impl Erased for RouterEndpoint {
                 endpoint,
                 route,
                 ranges,
-                ..
             } => {
                 let matched = MatchedRoute {
                     pattern: route.pattern.clone(),
@@ -74,33 +140,25 @@ impl Erased for RouterEndpoint {
                 }
                 endpoint.endpoint.call(req)
             }
-            Resolution::MethodNotAllowed { allow } => {
-                let detail = format!(
-                    "`{}` is not allowed on `{}`; allowed: {}",
-                    req.method(),
-                    uri.path(),
-                    allow.to_str().unwrap_or_default()
-                );
-                ready(
-                    Error::method_not_allowed(detail)
-                        .with_header(ALLOW, allow.clone())
-                        .into_response(),
-                )
+            Resolution::MethodNotAllowed { allow, route } => {
+                let answer = Answer::NotAllowed(allow.clone());
+                Self::answer(req, &route.shared, answer)
             }
-            Resolution::Options { allow } => {
-                let mut res = StatusCode::NO_CONTENT.into_response();
-                res.headers_mut().insert(ALLOW, allow.clone());
-                ready(res)
+            Resolution::Options { allow, route } => {
+                // A CORS preflight is a question about one method's route: its middleware answers.
+                let chain = preflight_method(&req)
+                    .and_then(|m| route.serving(&m))
+                    .map_or(&route.shared, |r| &r.automatic);
+                Self::answer(req, chain, Answer::Options(allow.clone()))
             }
-            Resolution::TrailingSlash { location } => {
-                let mut res = StatusCode::PERMANENT_REDIRECT.into_response();
-                match HeaderValue::try_from(location) {
-                    Ok(location) => {
-                        res.headers_mut().insert(LOCATION, location);
-                        ready(res)
-                    }
-                    Err(_) => self.not_found(req),
-                }
+            Resolution::TrailingSlash { location, route } => {
+                let Ok(location) = HeaderValue::try_from(location) else {
+                    return self.not_found(req);
+                };
+                let chain = route
+                    .serving(req.method())
+                    .map_or(&route.shared, |r| &r.automatic);
+                Self::answer(req, chain, Answer::Redirect(location))
             }
             Resolution::NotFound => self.not_found(req),
         }

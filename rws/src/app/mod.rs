@@ -48,7 +48,7 @@ pub struct App {
     // Whether `#[route]` handlers join this app when it is built (`App::new`), or not
     // (`App::empty`). Only the app that is built looks: nested and merged apps never add them twice.
     macro_routes: bool,
-    routes: Vec<RouteDef>,
+    routes: Vec<Route>,
     middleware: Vec<SharedWrap>,
     state: StateMap,
     fallback: Option<FallbackDef>,
@@ -59,11 +59,15 @@ pub struct App {
     problems: Vec<String>,
 }
 
+/// One route as the app holds it until it is built.
 #[derive(Clone)]
-pub(crate) struct RouteDef {
+pub(crate) struct Route {
     pub(crate) method: Method,
     pub(crate) pattern: String,
+    // The handler with every middleware of its route and nests composed around it.
     pub(crate) endpoint: Endpoint,
+    // That middleware alone, outermost first, for the automatic answers of its pattern.
+    pub(crate) layers: Vec<SharedWrap>,
     pub(crate) requirements: Requirements,
     pub(crate) handler: String,
     pub(crate) name: Option<&'static str>,
@@ -222,9 +226,10 @@ impl App {
                 "{problem} (route {method} {pattern} at {location})"
             ));
         }
-        self.routes.push(RouteDef {
+        self.routes.push(Route {
             method,
             pattern: pattern.to_owned(),
+            layers: handler.layers().0,
             endpoint: handler.into_endpoint(),
             requirements,
             handler: std::any::type_name::<H>().to_owned(),
@@ -366,6 +371,7 @@ impl App {
                 (_, pattern) => format!("{prefix}{pattern}"),
             };
             route.endpoint = middleware::compose(&wraps, route.endpoint);
+            route.layers.splice(0..0, wraps.iter().cloned());
             route.body_limit = route.body_limit.or(body_limit);
             self.routes.push(route);
         }

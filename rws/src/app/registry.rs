@@ -73,7 +73,7 @@ impl MacroEndpoint {
 }
 
 /// Every registered macro route, one entry per method, in source order.
-pub(crate) fn routes() -> Vec<super::RouteDef> {
+pub(crate) fn routes() -> Vec<super::Route> {
     let mut defs: Vec<&'static RouteDef> = inventory::iter::<RouteDef>.into_iter().collect();
     defs.sort_by_key(|d| (d.file, d.line, d.column));
     let mut out = Vec::new();
@@ -82,10 +82,11 @@ pub(crate) fn routes() -> Vec<super::RouteDef> {
         for method in def.methods {
             // The macro only emits the standard method names, which always parse.
             let Ok(method) = method.parse() else { continue };
-            out.push(super::RouteDef {
+            out.push(super::Route {
                 method,
                 pattern: def.pattern.to_owned(),
                 endpoint: made.endpoint.clone(),
+                layers: Vec::new(),
                 requirements: made.requirements.clone(),
                 handler: format!("{}::{}", def.module_path, def.function),
                 name: def.name,

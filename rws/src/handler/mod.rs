@@ -47,6 +47,14 @@ pub trait Handler<T>: Clone + Send + Sync + Sized + 'static {
         Vec::new()
     }
 
+    /// The middleware attached to this handler itself (with `.with(..)`), outermost first, so
+    /// that the router's automatic answers for its route (405, OPTIONS, the trailing-slash
+    /// redirect) pass through it too.
+    #[doc(hidden)]
+    fn layers(&self) -> crate::middleware::Layers {
+        crate::middleware::Layers::default()
+    }
+
     /// Erases the handler into an [`Endpoint`]. Wrappers (like a handler with its own
     /// middleware) override this to compose once, at build time.
     #[doc(hidden)]

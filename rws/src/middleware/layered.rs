@@ -80,6 +80,13 @@ impl<H: Handler<T>, T: 'static, M: Middleware> Handler<WithMiddleware<T>> for La
         problems
     }
 
+    fn layers(&self) -> super::Layers {
+        let own: super::SharedWrap = Arc::new(MiddlewareWrap(Arc::clone(&self.middleware)));
+        let mut layers = vec![own];
+        layers.extend(self.handler.layers().0);
+        super::Layers(layers)
+    }
+
     fn into_endpoint(self) -> Endpoint
     where
         WithMiddleware<T>: 'static,

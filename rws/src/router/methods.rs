@@ -7,48 +7,71 @@ use http::{HeaderValue, Method};
 
 use super::{InsertError, Ranges, Router};
 
-/// The handlers of one pattern, by method.
+/// The handlers of one pattern, by method, and what the pattern as a whole holds (`P`: the
+/// app keeps there the endpoint of the automatic answers that belong to no single method).
 #[derive(Debug)]
-pub(crate) struct MethodRouter<E> {
+pub(crate) struct MethodRouter<E, P = ()> {
     entries: Vec<(Method, E)>,
     // `Allow` for 405 and OPTIONS, computed once.
     allow: HeaderValue,
     pub(crate) pattern: Arc<str>,
     pub(crate) names: Arc<[Box<str>]>,
+    pub(crate) shared: P,
 }
 
-impl<E> MethodRouter<E> {
+impl<E, P> MethodRouter<E, P> {
     fn get(&self, method: &Method) -> Option<&E> {
         self.entries
             .iter()
             .find(|(m, _)| m == method)
             .map(|(_, e)| e)
     }
+
+    /// The endpoint serving `method`: its own, or GET's for HEAD.
+    pub(crate) fn serving(&self, method: &Method) -> Option<&E> {
+        self.get(method).or_else(|| {
+            if *method == Method::HEAD {
+                self.get(&Method::GET)
+            } else {
+                None
+            }
+        })
+    }
 }
 
-/// What to do with a request.
+/// What to do with a request. Every answer but `NotFound` names the pattern it belongs to, so
+/// that automatic answers can pass through that pattern's middleware.
 #[derive(Debug)]
-pub(crate) enum Resolution<'a, E> {
+pub(crate) enum Resolution<'a, E, P = ()> {
     /// Call `endpoint` (for HEAD, the GET endpoint when there is no HEAD route).
     Found {
         endpoint: &'a E,
-        route: &'a MethodRouter<E>,
+        route: &'a MethodRouter<E, P>,
         ranges: Ranges,
     },
     /// The path exists, the method does not.
-    MethodNotAllowed { allow: &'a HeaderValue },
+    MethodNotAllowed {
+        allow: &'a HeaderValue,
+        route: &'a MethodRouter<E, P>,
+    },
     /// An OPTIONS request that no route handles.
-    Options { allow: &'a HeaderValue },
-    /// Only the other form of the trailing slash exists: redirect there (308).
-    TrailingSlash { location: String },
+    Options {
+        allow: &'a HeaderValue,
+        route: &'a MethodRouter<E, P>,
+    },
+    /// Only the other form of the trailing slash exists (`route`): redirect there (308).
+    TrailingSlash {
+        location: String,
+        route: &'a MethodRouter<E, P>,
+    },
     /// Nothing matches.
     NotFound,
 }
 
 /// Patterns and their method tables, compiled into one tree.
 #[derive(Debug)]
-pub(crate) struct RouteTable<E> {
-    router: Router<MethodRouter<E>>,
+pub(crate) struct RouteTable<E, P = ()> {
+    router: Router<MethodRouter<E, P>>,
 }
 
 /// The order methods are listed in `Allow`.
@@ -84,16 +107,16 @@ fn allow_header(methods: &[&Method]) -> HeaderValue {
     HeaderValue::from_str(&listed.join(", ")).unwrap_or_else(|_| HeaderValue::from_static("GET"))
 }
 
-impl<E> RouteTable<E> {
-    /// Builds the table from patterns and their methods (already free of duplicate methods).
-    /// Patterns that cannot be inserted are skipped and returned, so that every conflict is
-    /// reported at once.
+impl<E, P> RouteTable<E, P> {
+    /// Builds the table from patterns, their methods (already free of duplicate methods) and
+    /// what each pattern holds besides. Patterns that cannot be inserted are skipped and
+    /// returned, so that every conflict is reported at once.
     pub(crate) fn build(
-        routes: impl IntoIterator<Item = (String, Vec<(Method, E)>)>,
+        routes: impl IntoIterator<Item = (String, Vec<(Method, E)>, P)>,
     ) -> (Self, Vec<InsertError>) {
         let mut router = Router::new();
         let mut errors = Vec::new();
-        for (pattern, entries) in routes {
+        for (pattern, entries, shared) in routes {
             let names = match super::Pattern::parse(&pattern) {
                 Ok(parsed) => parsed.names,
                 Err(e) => {
@@ -107,6 +130,7 @@ impl<E> RouteTable<E> {
                 entries,
                 pattern: pattern.as_str().into(),
                 names: names.into(),
+                shared,
             };
             if let Err(e) = router.insert(&pattern, value) {
                 errors.push(e);
@@ -121,52 +145,44 @@ impl<E> RouteTable<E> {
         method: &Method,
         path: &str,
         query: Option<&str>,
-    ) -> Resolution<'_, E> {
+    ) -> Resolution<'_, E, P> {
         let Some(m) = self.router.at(path) else {
             return self.trailing_slash(path, query);
         };
         let route = m.value;
-        if let Some(endpoint) = route.get(method) {
+        if let Some(endpoint) = route.serving(method) {
             return Resolution::Found {
                 endpoint,
                 route,
                 ranges: m.params.into_ranges(),
             };
         }
-        if *method == Method::HEAD
-            && let Some(endpoint) = route.get(&Method::GET)
-        {
-            return Resolution::Found {
-                endpoint,
-                route,
-                ranges: m.params.into_ranges(),
-            };
-        }
+        let allow = &route.allow;
         if *method == Method::OPTIONS {
-            return Resolution::Options {
-                allow: &route.allow,
-            };
+            return Resolution::Options { allow, route };
         }
-        Resolution::MethodNotAllowed {
-            allow: &route.allow,
-        }
+        Resolution::MethodNotAllowed { allow, route }
     }
 
-    fn trailing_slash(&self, path: &str, query: Option<&str>) -> Resolution<'_, E> {
+    fn trailing_slash(&self, path: &str, query: Option<&str>) -> Resolution<'_, E, P> {
         let other = match path.strip_suffix('/') {
             Some("") => return Resolution::NotFound,
             Some(stripped) => stripped.to_owned(),
             None => format!("{path}/"),
         };
         // `//host` would be read by browsers as another origin: never redirect there.
-        if other.starts_with("//") || self.router.at(&other).is_none() {
+        if other.starts_with("//") {
             return Resolution::NotFound;
         }
+        let Some(m) = self.router.at(&other) else {
+            return Resolution::NotFound;
+        };
+        let route = m.value;
         let location = match query {
             Some(q) => format!("{other}?{q}"),
             None => other,
         };
-        Resolution::TrailingSlash { location }
+        Resolution::TrailingSlash { location, route }
     }
 }
 
@@ -183,6 +199,7 @@ mod tests {
                 ms.iter()
                     .map(|m| (m.clone(), m.to_string()))
                     .collect::<Vec<_>>(),
+                (),
             )
         }));
         assert!(errors.is_empty(), "{errors:?}");
@@ -200,13 +217,13 @@ mod tests {
             Resolution::Found { endpoint, .. } if endpoint == "GET"
         ));
         match t.resolve(&Method::PUT, "/users/1", None) {
-            Resolution::MethodNotAllowed { allow } => {
+            Resolution::MethodNotAllowed { allow, .. } => {
                 assert_eq!(allow, "GET, HEAD, DELETE, OPTIONS");
             }
             other => panic!("{other:?}"),
         }
         match t.resolve(&Method::GET, "/a", None) {
-            Resolution::MethodNotAllowed { allow } => assert_eq!(allow, "POST, OPTIONS"),
+            Resolution::MethodNotAllowed { allow, .. } => assert_eq!(allow, "POST, OPTIONS"),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
@@ -235,7 +252,7 @@ mod tests {
     fn options_is_answered_unless_a_route_handles_it() {
         let t = table(&[("/x", &[Method::GET]), ("/y", &[Method::OPTIONS])]);
         match t.resolve(&Method::OPTIONS, "/x", None) {
-            Resolution::Options { allow } => assert_eq!(allow, "GET, HEAD, OPTIONS"),
+            Resolution::Options { allow, .. } => assert_eq!(allow, "GET, HEAD, OPTIONS"),
             other => panic!("{other:?}"),
         }
         assert!(
@@ -248,7 +265,7 @@ mod tests {
         let purge = Method::from_bytes(b"PURGE").unwrap();
         let t = table(&[("/x", &[purge, Method::PUT])]);
         match t.resolve(&Method::GET, "/x", None) {
-            Resolution::MethodNotAllowed { allow } => assert_eq!(allow, "PUT, OPTIONS, PURGE"),
+            Resolution::MethodNotAllowed { allow, .. } => assert_eq!(allow, "PUT, OPTIONS, PURGE"),
             other => panic!("{other:?}"),
         }
     }
@@ -261,15 +278,15 @@ mod tests {
             ("/c/:id", &[Method::GET]),
         ]);
         match t.resolve(&Method::GET, "/a/", Some("x=1")) {
-            Resolution::TrailingSlash { location } => assert_eq!(location, "/a?x=1"),
+            Resolution::TrailingSlash { location, .. } => assert_eq!(location, "/a?x=1"),
             other => panic!("{other:?}"),
         }
         match t.resolve(&Method::POST, "/b", None) {
-            Resolution::TrailingSlash { location } => assert_eq!(location, "/b/"),
+            Resolution::TrailingSlash { location, .. } => assert_eq!(location, "/b/"),
             other => panic!("{other:?}"),
         }
         match t.resolve(&Method::GET, "/c/7/", None) {
-            Resolution::TrailingSlash { location } => assert_eq!(location, "/c/7"),
+            Resolution::TrailingSlash { location, .. } => assert_eq!(location, "/c/7"),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
