@@ -12,7 +12,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rws::auth::{Claims, JwtConfig, JwtLayer, build_jwt, constant_time_eq};
-use rws::middleware::{Csrf, CsrfToken};
+use rws::middleware::{CsrfLayer, CsrfToken};
 use rws::prelude::*;
 use rws::session::{MemoryStore, Session, SessionLayer, SessionStore};
 use serde::{Deserialize, Serialize};
@@ -154,7 +154,7 @@ pub fn app_with_store(secret: &[u8], store: impl SessionStore) -> App {
         .post("/logout", logout)
         .post("/token", token)
         .wrap(SessionLayer::new(store).idle(Duration::from_secs(30 * 60)))
-        .wrap(Csrf::new());
+        .wrap(CsrfLayer::new());
     let api = App::empty()
         .get("/me", me)
         .nest(

@@ -7,7 +7,7 @@ mod support;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rws::auth::{
-    Algorithm, BasicAuth, BasicCredentials, Claims, JwtConfig, JwtError, JwtLayer, build_jwt,
+    Algorithm, BasicAuthLayer, BasicCredentials, Claims, JwtConfig, JwtError, JwtLayer, build_jwt,
     verify_jwt,
 };
 use rws::prelude::*;
@@ -255,7 +255,7 @@ async fn basic_auth_follows_rfc_7617() {
             .get("/", |who: BasicCredentials| async move {
                 format!("{}|{}", who.user, who.password)
             })
-            .wrap(BasicAuth::single("the \"vault\"", "zoë", "pa:ss:wörd")),
+            .wrap(BasicAuthLayer::single("the \"vault\"", "zoë", "pa:ss:wörd")),
     );
     // UTF-8 and colons in the password.
     let res = client

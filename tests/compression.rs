@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_compression::tokio::bufread::{BrotliDecoder, DeflateDecoder, GzipDecoder, ZstdDecoder};
 use async_compression::tokio::write::GzipEncoder;
 use futures_util::StreamExt;
-use rws::middleware::{Compression, Decompression};
+use rws::middleware::{CompressionLayer, DecompressionLayer};
 use rws::prelude::*;
 use support::server::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,7 +18,7 @@ fn text() -> String {
     "the quick brown fox jumps over the lazy dog\n".repeat(200)
 }
 
-fn app(compression: Compression) -> App {
+fn app(compression: CompressionLayer) -> App {
     App::empty()
         .get("/text", || async { text() })
         .get("/small", || async { "tiny" })
@@ -59,7 +59,7 @@ async fn decode(encoding: &str, bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn every_coding_round_trips_and_the_best_is_chosen() {
-    let client = TestClient::new(app(Compression::new()));
+    let client = TestClient::new(app(CompressionLayer::new()));
     for (accept, expected) in [
         ("gzip", "gzip"),
         ("deflate", "deflate"),
@@ -86,7 +86,7 @@ async fn every_coding_round_trips_and_the_best_is_chosen() {
         );
         assert_eq!(decode(expected, &body).await, text(), "{accept}");
     }
-    let only = TestClient::new(app(Compression::new().encodings(["gzip"])));
+    let only = TestClient::new(app(CompressionLayer::new().encodings(["gzip"])));
     let res = only
         .get("/text")
         .header("accept-encoding", "br, gzip;q=0.1")
@@ -97,7 +97,7 @@ async fn every_coding_round_trips_and_the_best_is_chosen() {
 
 #[tokio::test]
 async fn what_is_left_uncompressed_still_says_vary() {
-    let client = TestClient::new(app(Compression::new()));
+    let client = TestClient::new(app(CompressionLayer::new()));
     for path in ["/small", "/png", "/partial", "/sse", "/no-transform"] {
         let res = client
             .get(path)
@@ -127,7 +127,7 @@ async fn what_is_left_uncompressed_still_says_vary() {
         .await;
     assert_eq!(head.header("content-encoding"), None);
 
-    let sse = TestClient::new(app(Compression::new().event_streams(true)));
+    let sse = TestClient::new(app(CompressionLayer::new().event_streams(true)));
     let res = sse
         .get("/sse")
         .header("accept-encoding", "gzip")
@@ -152,7 +152,7 @@ async fn a_slow_stream_is_flushed_chunk_by_chunk() {
                 )
             }
         })
-        .wrap(Compression::new().min_size(0));
+        .wrap(CompressionLayer::new().min_size(0));
     let client = TestClient::new(app);
     tx.send(Ok("first chunk\n".repeat(50))).await.unwrap();
     let res = client
@@ -192,7 +192,7 @@ async fn request_bodies_are_decoded_and_bombs_defused() {
     let app = App::empty()
         .post("/len", |body: Bytes| async move { body.len().to_string() })
         .body_limit(1024 * 1024)
-        .wrap(Decompression::new());
+        .wrap(DecompressionLayer::new());
     let client = TestClient::new(app);
     let res = client
         .post("/len")
@@ -225,7 +225,7 @@ async fn request_bodies_are_decoded_and_bombs_defused() {
 #[test]
 fn an_unknown_coding_is_a_build_error() {
     let err = App::empty()
-        .wrap(Compression::new().encodings(["gzip", "lzma"]))
+        .wrap(CompressionLayer::new().encodings(["gzip", "lzma"]))
         .build()
         .unwrap_err();
     assert!(
@@ -237,7 +237,7 @@ fn an_unknown_coding_is_a_build_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_decodes_every_coding_over_tcp() {
-    let server = TestServer::start(app(Compression::new()), |s| s).await;
+    let server = TestServer::start(app(CompressionLayer::new()), |s| s).await;
     let url = server.url("/text");
     let results = tokio::task::spawn_blocking(move || {
         ["gzip", "deflate", "br", "zstd"].map(|coding| {

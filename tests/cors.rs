@@ -1,4 +1,4 @@
-//! `middleware::Cors` as a library piece: origins by list, wildcard and predicate, `*`,
+//! `middleware::CorsLayer` as a library piece: origins by list, wildcard and predicate, `*`,
 //! preflights that never reach the handler, and the credentials rule.
 
 mod support;
@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use rws::middleware::Cors;
+use rws::middleware::CorsLayer;
 use rws::prelude::*;
 
 /// An app whose handler counts its calls, behind `cors`.
-fn app(cors: Cors) -> (TestClient, Arc<AtomicUsize>) {
+fn app(cors: CorsLayer) -> (TestClient, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&calls);
     let app = App::empty()
@@ -33,7 +33,7 @@ fn preflight(client: &TestClient, origin: &str, method: &str) -> rws::TestReques
 
 #[tokio::test]
 async fn a_refused_preflight_is_403_and_never_reaches_the_handler() {
-    let (client, calls) = app(Cors::new()
+    let (client, calls) = app(CorsLayer::new()
         .allow_origin("https://app.example")
         .allow_methods([Method::GET]));
     let res = preflight(&client, "https://app.example", "PUT")
@@ -50,7 +50,7 @@ async fn a_refused_preflight_is_403_and_never_reaches_the_handler() {
 
 #[tokio::test]
 async fn an_allowed_preflight_is_204_from_the_middleware() {
-    let (client, calls) = app(Cors::new()
+    let (client, calls) = app(CorsLayer::new()
         .allow_origin("https://app.example")
         .allow_methods([Method::GET, Method::PUT])
         .allow_any_header()
@@ -87,7 +87,8 @@ async fn an_allowed_preflight_is_204_from_the_middleware() {
 
 #[tokio::test]
 async fn a_predicate_decides_the_origin() {
-    let (client, _) = app(Cors::new().allow_origin_fn(|origin| origin.ends_with(".internal:8443")));
+    let (client, _) =
+        app(CorsLayer::new().allow_origin_fn(|origin| origin.ends_with(".internal:8443")));
     let yes = client
         .get("/items")
         .header("origin", "https://a.internal:8443")
@@ -108,7 +109,7 @@ async fn a_predicate_decides_the_origin() {
 
 #[tokio::test]
 async fn any_origin_answers_star_without_vary() {
-    let (client, _) = app(Cors::new().allow_any_origin());
+    let (client, _) = app(CorsLayer::new().allow_any_origin());
     let res = client
         .get("/items")
         .header("origin", "https://anyone.example")
@@ -126,7 +127,7 @@ async fn any_origin_answers_star_without_vary() {
 #[tokio::test]
 async fn cors_on_a_nest_or_a_route_answers_its_preflights() {
     let cors = || {
-        Cors::new()
+        CorsLayer::new()
             .allow_origin("https://app.example")
             .allow_methods([Method::GET, Method::PUT])
     };
@@ -183,11 +184,11 @@ async fn cors_on_a_nest_or_a_route_answers_its_preflights() {
 #[test]
 #[should_panic(expected = "credentials cannot be allowed for any origin")]
 fn credentials_with_any_origin_is_refused() {
-    let _ = Cors::new().allow_credentials(true).allow_any_origin();
+    let _ = CorsLayer::new().allow_credentials(true).allow_any_origin();
 }
 
 #[test]
 #[should_panic(expected = "is not an origin")]
 fn a_malformed_origin_is_refused() {
-    let _ = Cors::new().allow_origin("https://app.example/path");
+    let _ = CorsLayer::new().allow_origin("https://app.example/path");
 }

@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rws::middleware::{Csrf, CsrfToken};
+use rws::middleware::{CsrfLayer, CsrfToken};
 use rws::prelude::*;
 
 fn app(calls: Arc<AtomicUsize>) -> App {
@@ -24,7 +24,7 @@ fn app(calls: Arc<AtomicUsize>) -> App {
                 }
             },
         )
-        .wrap(Csrf::new())
+        .wrap(CsrfLayer::new())
 }
 
 /// Loads the form: the token and the cookie that carries it.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use rws::middleware::RateLimit;
+use rws::middleware::RateLimitLayer;
 use rws::middleware::rate_limit::{Decision, Quota, RateLimitStore};
 use rws::prelude::*;
 use support::server::TestServer;
@@ -21,7 +21,7 @@ fn ok() -> impl Fn() -> std::future::Ready<&'static str> + Clone + Send + Sync +
 async fn a_burst_then_429_with_retry_after_and_ratelimit_headers() {
     let app = App::empty()
         .get("/", ok())
-        .wrap(RateLimit::per_ip(Quota::per_minute(3)));
+        .wrap(RateLimitLayer::per_ip(Quota::per_minute(3)));
     let client = TestClient::new(app);
     for remaining in [2, 1, 0] {
         let res = client.get("/").send().await;
@@ -52,10 +52,10 @@ async fn route_and_global_limits_both_apply() {
     let app = App::empty()
         .get(
             "/login",
-            (ok()).with(RateLimit::per_ip(Quota::per_minute(1)).named("login")),
+            (ok()).with(RateLimitLayer::per_ip(Quota::per_minute(1)).named("login")),
         )
         .get("/", ok())
-        .wrap(RateLimit::per_ip(Quota::per_minute(4)));
+        .wrap(RateLimitLayer::per_ip(Quota::per_minute(4)));
     let client = TestClient::new(app);
     assert_eq!(client.get("/login").send().await.status(), 200);
     let refused = client.get("/login").send().await;
@@ -72,7 +72,7 @@ async fn route_and_global_limits_both_apply() {
 
 #[tokio::test]
 async fn keys_by_header_and_by_closure() {
-    let app = App::empty().get("/", ok()).wrap(RateLimit::per_header(
+    let app = App::empty().get("/", ok()).wrap(RateLimitLayer::per_header(
         Quota::per_minute(1),
         header::HeaderName::from_static("x-api-key"),
     ));
@@ -105,11 +105,10 @@ async fn keys_by_header_and_by_closure() {
         200
     );
 
-    let app = App::empty()
-        .get("/", ok())
-        .wrap(RateLimit::keyed(Quota::per_minute(1), |req: &Request| {
-            req.uri().query().map(str::to_owned)
-        }));
+    let app = App::empty().get("/", ok()).wrap(RateLimitLayer::keyed(
+        Quota::per_minute(1),
+        |req: &Request| req.uri().query().map(str::to_owned),
+    ));
     let client = TestClient::new(app);
     assert_eq!(client.get("/?user=1").send().await.status(), 200);
     assert_eq!(client.get("/?user=1").send().await.status(), 429);
@@ -147,7 +146,7 @@ async fn a_store_of_ones_own() {
     let store = Arc::new(Alternating::default());
     let app = App::empty()
         .get("/", ok())
-        .wrap(RateLimit::global(Quota::per_second(2)).store(Arc::clone(&store)));
+        .wrap(RateLimitLayer::global(Quota::per_second(2)).store(Arc::clone(&store)));
     let client = TestClient::new(app);
     assert_eq!(client.get("/").send().await.status(), 200);
     let refused = client.get("/").send().await;
@@ -161,7 +160,7 @@ async fn curl_sees_the_429_sequence_over_tcp() {
     let server = TestServer::start(
         App::empty()
             .get("/", ok())
-            .wrap(RateLimit::per_ip(Quota::per_minute(2))),
+            .wrap(RateLimitLayer::per_ip(Quota::per_minute(2))),
         |s| s,
     )
     .await;

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use rws::extract::ClientIp;
 use rws::middleware::{
-    BodyLimit, CatchPanic, IpFilter, RequestId, RequestIdLayer, SecurityHeaders, Timeout,
+    BodyLimitLayer, CatchPanicLayer, IpFilterLayer, RequestId, RequestIdLayer,
+    SecurityHeadersLayer, TimeoutLayer,
 };
 use rws::prelude::*;
 use support::server::TestServer;
@@ -85,7 +86,7 @@ async fn security_headers_have_safe_defaults_and_respect_the_handler() {
         .get("/framed", || async {
             ([(header::X_FRAME_OPTIONS, "SAMEORIGIN")], "embeddable")
         })
-        .wrap(SecurityHeaders::new().content_security_policy("default-src 'self'"));
+        .wrap(SecurityHeadersLayer::new().content_security_policy("default-src 'self'"));
     let client = TestClient::new(app);
     let res = client.get("/").send().await;
     assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
@@ -107,7 +108,7 @@ async fn security_headers_have_safe_defaults_and_respect_the_handler() {
     assert_eq!(framed.header("x-frame-options"), Some("SAMEORIGIN"));
 
     let err = App::empty()
-        .wrap(SecurityHeaders::new().content_security_policy("bad\nvalue"))
+        .wrap(SecurityHeadersLayer::new().content_security_policy("bad\nvalue"))
         .build()
         .unwrap_err();
     assert!(
@@ -119,15 +120,20 @@ async fn security_headers_have_safe_defaults_and_respect_the_handler() {
 
 #[tokio::test]
 async fn the_ip_filter_denies_and_allows_by_client_address() {
-    let behind =
-        |filter: IpFilter| TestClient::new(App::empty().get("/", || async { "ok" }).wrap(filter));
-    let denied = behind(IpFilter::new().deny(["127.0.0.0/8"]));
+    let behind = |filter: IpFilterLayer| {
+        TestClient::new(App::empty().get("/", || async { "ok" }).wrap(filter))
+    };
+    let denied = behind(IpFilterLayer::new().deny(["127.0.0.0/8"]));
     support::problem(denied.get("/").send().await, 403).await;
-    let allowed = behind(IpFilter::new().allow(["127.0.0.1", "::1"]));
+    let allowed = behind(IpFilterLayer::new().allow(["127.0.0.1", "::1"]));
     assert_eq!(allowed.get("/").send().await.text().await, "ok");
-    let elsewhere = behind(IpFilter::new().allow(["10.0.0.0/8"]));
+    let elsewhere = behind(IpFilterLayer::new().allow(["10.0.0.0/8"]));
     support::problem(elsewhere.get("/").send().await, 403).await;
-    let both = behind(IpFilter::new().allow(["127.0.0.0/8"]).deny(["127.0.0.1"]));
+    let both = behind(
+        IpFilterLayer::new()
+            .allow(["127.0.0.0/8"])
+            .deny(["127.0.0.1"]),
+    );
     support::problem(both.get("/").send().await, 403).await;
 }
 
@@ -135,7 +141,7 @@ async fn the_ip_filter_denies_and_allows_by_client_address() {
 fn invalid_ranges_are_build_errors_naming_the_value() {
     let err = App::empty()
         .get("/", || async { "ok" })
-        .wrap(IpFilter::new().allow(["10.0.0.0/33"]))
+        .wrap(IpFilterLayer::new().allow(["10.0.0.0/33"]))
         .build()
         .unwrap_err()
         .to_string();
@@ -147,7 +153,7 @@ fn invalid_ranges_are_build_errors_naming_the_value() {
     let err = App::empty()
         .get(
             "/",
-            (|| async { "ok" }).with(IpFilter::new().deny(["not-an-ip"])),
+            (|| async { "ok" }).with(IpFilterLayer::new().deny(["not-an-ip"])),
         )
         .build()
         .unwrap_err()
@@ -208,9 +214,9 @@ async fn timeouts_answer_503_for_a_slow_handler_and_drop_it() {
         })
         .get(
             "/quick",
-            (|| async { "quick" }).with(Timeout::new(Duration::from_secs(60))),
+            (|| async { "quick" }).with(TimeoutLayer::new(Duration::from_secs(60))),
         )
-        .wrap(Timeout::new(Duration::from_millis(200)));
+        .wrap(TimeoutLayer::new(Duration::from_millis(200)));
     let client = TestClient::new(app);
     let res = client.get("/slow").send().await;
     support::problem(res, 503).await;
@@ -222,7 +228,7 @@ async fn timeouts_answer_503_for_a_slow_handler_and_drop_it() {
 async fn a_client_slow_to_send_its_body_gets_408() {
     let app = App::empty()
         .post("/echo", |body: String| async move { body })
-        .wrap(Timeout::new(Duration::from_millis(300)));
+        .wrap(TimeoutLayer::new(Duration::from_millis(300)));
     let server = TestServer::start(app, |s| s).await;
     let mut stream = server.connect().await;
     let head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc";
@@ -243,11 +249,11 @@ async fn catch_panic_and_per_route_body_limits() {
         })
         .post(
             "/small",
-            (|body: Bytes| async move { body.len().to_string() }).with(BodyLimit::new(4)),
+            (|body: Bytes| async move { body.len().to_string() }).with(BodyLimitLayer::new(4)),
         )
         .post("/big", |body: Bytes| async move { body.len().to_string() })
-        .wrap(CatchPanic::new())
-        .wrap(BodyLimit::new(16));
+        .wrap(CatchPanicLayer::new())
+        .wrap(BodyLimitLayer::new(16));
     let client = TestClient::new(app);
     let res = support::problem(client.get("/boom").send().await, 500).await;
     assert!(
@@ -320,13 +326,13 @@ async fn an_ipv6_cidr_matches_a_client_on_loopback_v6() {
             "/v6",
             App::empty()
                 .get("/", || async { "v6 only" })
-                .wrap(IpFilter::new().allow(["::1/128"])),
+                .wrap(IpFilterLayer::new().allow(["::1/128"])),
         )
         .nest(
             "/v4",
             App::empty()
                 .get("/", || async { "v4 only" })
-                .wrap(IpFilter::new().allow(["127.0.0.0/8"])),
+                .wrap(IpFilterLayer::new().allow(["127.0.0.0/8"])),
         );
     let server = tokio::spawn(
         rws::server::Server::new(app)
@@ -357,7 +363,7 @@ async fn an_ipv6_cidr_matches_a_client_on_loopback_v6() {
 async fn hsts_is_sent_on_tls_connections_only() {
     let service = App::empty()
         .get("/", || async { "hi" })
-        .wrap(SecurityHeaders::new())
+        .wrap(SecurityHeadersLayer::new())
         .into_service();
     let peer = "203.0.113.5:50000".parse().unwrap();
     let local = "127.0.0.1:443".parse().unwrap();

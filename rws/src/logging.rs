@@ -15,7 +15,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// The target of the access log's events (see `middleware::AccessLog`).
+/// The target of the access log's events (see `middleware::AccessLogLayer`).
 pub const ACCESS_TARGET: &str = "rws::access";
 
 /// Installs a global `tracing` subscriber printing to stderr, filtered by `RUST_LOG`

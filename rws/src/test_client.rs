@@ -165,7 +165,7 @@ impl TestRequest {
             Err(never) => match never {},
         };
         // What a client sees over the wire: hyper frames a body of known size with its length.
-        crate::app::service::set_content_length(&mut res);
+        crate::response::set_content_length(&mut res);
         TestResponse { res }
     }
 }

@@ -2,7 +2,7 @@
 
 use rws::auth::{Claims, JwtConfig, JwtLayer, build_jwt};
 use rws::middleware::rate_limit::Quota;
-use rws::middleware::{Compression, RateLimit, RequestIdLayer};
+use rws::middleware::{CompressionLayer, RateLimitLayer, RequestIdLayer};
 use rws::prelude::*;
 use rws::session::{MemoryStore, Session, SessionLayer};
 use rws_bench::{HELLO, JWT_SECRET, Message, Order, TokenClaims};
@@ -51,8 +51,8 @@ fn main() {
         if rws_bench::layers() {
             app = app
                 .wrap(RequestIdLayer::new())
-                .wrap(RateLimit::per_ip(Quota::per_second(u32::MAX)))
-                .wrap(Compression::new());
+                .wrap(RateLimitLayer::per_ip(Quota::per_second(u32::MAX)))
+                .wrap(CompressionLayer::new());
         }
         if rws_bench::identity() {
             app = identity(app);

@@ -15,7 +15,7 @@ pub use service::{AppService, ResponseFuture};
 
 use crate::Request;
 use crate::handler::{Endpoint, Handler};
-use crate::middleware::{self, Middleware, MiddlewareWrap, SharedWrap, TowerLayer};
+use crate::middleware::{self, Middleware, MiddlewareWrap, SharedWrap, TowerAdapter};
 use crate::state::{Requirements, StateMap};
 
 /// A web application: routes, state and middleware.
@@ -309,7 +309,8 @@ impl App {
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<crate::BoxError>,
     {
-        self.middleware.push(std::sync::Arc::new(TowerLayer(layer)));
+        self.middleware
+            .push(std::sync::Arc::new(TowerAdapter(layer)));
         self
     }
 

@@ -9,14 +9,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HeaderValue, TRANSFER_ENCODING};
-use http::{Method, StatusCode};
-use http_body::Body as _;
+use http::Method;
 
 use crate::body::{Body, BoxError};
 use crate::connection::ConnectionInfo;
 use crate::context::RequestContext;
-use crate::handler::{BoxFuture, CatchPanic, Endpoint};
+use crate::handler::{BoxFuture, CatchUnwind, Endpoint};
+use crate::response::{bodiless, set_content_length};
 use crate::state::StateMap;
 use crate::{Request, Response};
 
@@ -75,7 +74,7 @@ impl AppService {
             route: None,
         });
         ResponseFuture {
-            inner: CatchPanic::new(self.shared.chain.call(req), None),
+            inner: CatchUnwind::new(self.shared.chain.call(req), None),
             head,
         }
     }
@@ -117,7 +116,7 @@ pin_project_lite::pin_project! {
     /// The response to one request; never fails (errors are responses).
     pub struct ResponseFuture {
         #[pin]
-        inner: CatchPanic<BoxFuture>,
+        inner: CatchUnwind<BoxFuture>,
         head: bool,
     }
 }
@@ -139,13 +138,6 @@ impl Future for ResponseFuture {
     }
 }
 
-/// Statuses that never carry a body (RFC 9110 §6.4.1).
-fn bodiless(status: StatusCode) -> bool {
-    status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
-}
-
 /// Drops the body of a HEAD response, after announcing its length so that HEAD says what GET
 /// would send. Other responses keep their body: hyper frames them, writing `Content-Length`
 /// from the body's exact size when it is known.
@@ -155,19 +147,5 @@ fn finish(res: &mut Response, head: bool) {
     }
     if head || bodiless(res.status()) {
         *res.body_mut() = Body::empty();
-    }
-}
-
-/// Sets `Content-Length` from the body's exact size, as hyper does on the wire, unless the
-/// status has no body or the response already says how it is framed.
-pub(crate) fn set_content_length(res: &mut Response) {
-    let headers = res.headers();
-    if !bodiless(res.status())
-        && !headers.contains_key(CONTENT_LENGTH)
-        && !headers.contains_key(TRANSFER_ENCODING)
-        && let Some(len) = res.body().size_hint().exact()
-    {
-        res.headers_mut()
-            .insert(CONTENT_LENGTH, HeaderValue::from(len));
     }
 }

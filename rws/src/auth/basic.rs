@@ -1,4 +1,4 @@
-//! HTTP Basic authentication (RFC 7617): the `BasicAuth` layer and `BasicCredentials`.
+//! HTTP Basic authentication (RFC 7617): the `BasicAuthLayer` and `BasicCredentials`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -52,7 +52,7 @@ impl BasicCredentials {
 }
 
 /// The request's Basic credentials: 401 with a `Basic` challenge when there are none. Behind
-/// a [`BasicAuth`] layer they are the verified ones.
+/// a [`BasicAuthLayer`] they are the verified ones.
 impl FromRequestParts for BasicCredentials {
     type Rejection = Error;
 
@@ -73,35 +73,35 @@ type Verifier = Arc<dyn Fn(&BasicCredentials) -> bool + Send + Sync>;
 /// Requires Basic credentials that `verify` accepts; 401 with `WWW-Authenticate: Basic
 /// realm="…", charset="UTF-8"` (a problem-details body) otherwise.
 ///
-/// Compare secrets with [`constant_time_eq`], as [`BasicAuth::single`] does, so that timing
+/// Compare secrets with [`constant_time_eq`], as [`BasicAuthLayer::single`] does, so that timing
 /// tells an attacker nothing.
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::auth::{BasicAuth, BasicCredentials, constant_time_eq};
+/// use rws::auth::{BasicAuthLayer, BasicCredentials, constant_time_eq};
 ///
 /// let app = App::new()
 ///     .get("/admin", |who: BasicCredentials| async move { format!("hello {}", who.user) })
-///     .wrap(BasicAuth::new("admin area", |c| {
+///     .wrap(BasicAuthLayer::new("admin area", |c| {
 ///         c.user == "admin" && constant_time_eq(c.password.as_bytes(), b"correct horse")
 ///     }));
 /// # let _ = app;
 /// ```
 #[derive(Clone)]
-pub struct BasicAuth {
+pub struct BasicAuthLayer {
     realm: HeaderValue,
     verify: Verifier,
 }
 
-impl fmt::Debug for BasicAuth {
+impl fmt::Debug for BasicAuthLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BasicAuth")
+        f.debug_struct("BasicAuthLayer")
             .field("realm", &self.realm)
             .finish_non_exhaustive()
     }
 }
 
-impl BasicAuth {
+impl BasicAuthLayer {
     /// Credentials `verify` accepts, for `realm`.
     pub fn new(
         realm: &str,
@@ -109,7 +109,7 @@ impl BasicAuth {
     ) -> Self {
         let realm = realm.replace(['"', '\\'], "");
         let challenge = format!("Basic realm=\"{realm}\", charset=\"UTF-8\"");
-        BasicAuth {
+        BasicAuthLayer {
             realm: HeaderValue::try_from(challenge)
                 .unwrap_or_else(|_| HeaderValue::from_static("Basic charset=\"UTF-8\"")),
             verify: Arc::new(verify),
@@ -119,7 +119,7 @@ impl BasicAuth {
     /// Exactly one user id and password, both compared in constant time.
     pub fn single(realm: &str, user: &str, password: &str) -> Self {
         let (user, password) = (user.to_owned(), password.to_owned());
-        BasicAuth::new(realm, move |c| {
+        BasicAuthLayer::new(realm, move |c| {
             // `&` not `&&`: both comparisons always run.
             constant_time_eq(c.user.as_bytes(), user.as_bytes())
                 & constant_time_eq(c.password.as_bytes(), password.as_bytes())
@@ -127,7 +127,7 @@ impl BasicAuth {
     }
 }
 
-impl Middleware for BasicAuth {
+impl Middleware for BasicAuthLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
         let accepted =
             BasicCredentials::from_headers(req.headers()).is_some_and(|c| (self.verify)(&c));

@@ -37,7 +37,7 @@ pub use traffic::{CompressionConfig, IpFilterConfig, RateLimitConfig, SecurityHe
 pub use values::{ByteSize, HumanDuration};
 
 pub use crate::middleware::AccessLogFormat;
-use crate::middleware::Cors;
+use crate::middleware::CorsLayer;
 use crate::server::Limits;
 
 /// The effective configuration of an `rws` server.
@@ -142,12 +142,12 @@ impl Config {
     ///
     /// If the configuration was not checked by [`Loader::load`] and has an invalid origin,
     /// header name, or credentials with `*`.
-    pub fn cors(&self) -> Option<Cors> {
+    pub fn cors(&self) -> Option<CorsLayer> {
         let c = &self.cors;
         if c.origins.is_empty() {
             return None;
         }
-        let mut cors = Cors::new();
+        let mut cors = CorsLayer::new();
         for origin in &c.origins {
             cors = cors.allow_origin(origin);
         }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ByteSize, HumanDuration};
 use crate::middleware::rate_limit::Quota;
-use crate::middleware::{IpFilter, RateLimit, SecurityHeaders};
+use crate::middleware::{IpFilterLayer, RateLimitLayer, SecurityHeadersLayer};
 
 /// `[compression]`: responses compressed on the fly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ pub struct SecurityHeadersConfig {
 impl RateLimitConfig {
     /// The layer, if a limit is set; `Err` names a key that is not `ip`, `global` or
     /// `header:NAME`.
-    pub fn layer(&self) -> Result<Option<RateLimit>, String> {
+    pub fn layer(&self) -> Result<Option<RateLimitLayer>, String> {
         if self.requests == 0 {
             return Ok(None);
         }
@@ -91,10 +91,10 @@ impl RateLimitConfig {
         }
         let quota = Quota::new(self.requests, self.period.0);
         let limit = match self.key.as_str() {
-            "ip" => RateLimit::per_ip(quota),
-            "global" => RateLimit::global(quota),
+            "ip" => RateLimitLayer::per_ip(quota),
+            "global" => RateLimitLayer::global(quota),
             other => match other.strip_prefix("header:").map(HeaderName::try_from) {
-                Some(Ok(name)) => RateLimit::per_header(quota, name),
+                Some(Ok(name)) => RateLimitLayer::per_header(quota, name),
                 _ => {
                     return Err(format!(
                         "{other:?} is not a key: write \"ip\", \"global\" or \"header:NAME\""
@@ -109,12 +109,12 @@ impl RateLimitConfig {
 impl IpFilterConfig {
     /// The layer, if either list has entries (invalid entries are reported by `App::build`
     /// and, earlier, by the configuration check).
-    pub fn layer(&self) -> Option<IpFilter> {
+    pub fn layer(&self) -> Option<IpFilterLayer> {
         if self.allow.is_empty() && self.deny.is_empty() {
             return None;
         }
         Some(
-            IpFilter::new()
+            IpFilterLayer::new()
                 .allow(self.allow.iter().map(String::as_str))
                 .deny(self.deny.iter().map(String::as_str)),
         )
@@ -123,11 +123,11 @@ impl IpFilterConfig {
 
 impl SecurityHeadersConfig {
     /// The layer, if enabled.
-    pub fn layer(&self) -> Option<SecurityHeaders> {
+    pub fn layer(&self) -> Option<SecurityHeadersLayer> {
         if !self.enabled {
             return None;
         }
-        let mut layer = SecurityHeaders::new();
+        let mut layer = SecurityHeadersLayer::new();
         if let Some(csp) = &self.content_security_policy {
             layer = layer.content_security_policy(csp);
         }
@@ -138,9 +138,9 @@ impl SecurityHeadersConfig {
 #[cfg(feature = "compression")]
 impl CompressionConfig {
     /// The layer, if enabled.
-    pub fn layer(&self) -> Option<crate::middleware::Compression> {
+    pub fn layer(&self) -> Option<crate::middleware::CompressionLayer> {
         self.enabled.then(|| {
-            crate::middleware::Compression::new()
+            crate::middleware::CompressionLayer::new()
                 .encodings(self.encodings.iter().map(String::as_str))
                 .min_size(self.min_size.0)
         })

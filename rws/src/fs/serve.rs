@@ -216,7 +216,7 @@ fn lookup(root: &Root, opts: &Options, relative: &Path, req: &FileRequest) -> io
         let page = listing::render(&root.path, &root.path.join(relative), &req.url_path)?;
         let mut res = crate::Html(page).into_response();
         if req.method == Method::HEAD {
-            crate::app::service::set_content_length(&mut res);
+            crate::response::set_content_length(&mut res);
         }
         return Ok(res);
     }

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::{CatchPanic, Handler};
+use super::{CatchUnwind, Handler};
 use crate::context::RequestContext;
 use crate::{Request, Response};
 
@@ -58,6 +58,6 @@ impl<H: Handler<T>, T: 'static> Erased for HandlerEndpoint<H, T> {
             .get::<RequestContext>()
             .and_then(|ctx| ctx.route.as_ref())
             .map(|route| Arc::clone(&route.pattern));
-        Box::pin(CatchPanic::new(self.handler.clone().call(req), route))
+        Box::pin(CatchUnwind::new(self.handler.clone().call(req), route))
     }
 }

@@ -3,13 +3,13 @@
 //! A handler is erased once, when it is added to an `App`, into an [`Endpoint`]; a request then
 //! costs one boxed future.
 
-mod catch_panic;
+mod catch_unwind;
 mod erased;
 mod impls;
 
 use std::future::Future;
 
-pub(crate) use catch_panic::CatchPanic;
+pub(crate) use catch_unwind::CatchUnwind;
 pub use erased::Endpoint;
 pub(crate) use erased::{BoxFuture, Erased};
 pub use impls::RequestFirst;

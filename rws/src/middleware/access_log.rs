@@ -35,20 +35,20 @@ pub enum AccessLogFormat {
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::middleware::{AccessLog, AccessLogFormat};
+/// use rws::middleware::{AccessLogLayer, AccessLogFormat};
 ///
-/// let app = App::new().wrap(AccessLog::new(AccessLogFormat::Combined));
+/// let app = App::new().wrap(AccessLogLayer::new(AccessLogFormat::Combined));
 /// # let _ = app;
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct AccessLog {
+pub struct AccessLogLayer {
     format: AccessLogFormat,
 }
 
-impl AccessLog {
+impl AccessLogLayer {
     /// An access log in `format`.
     pub fn new(format: AccessLogFormat) -> Self {
-        AccessLog { format }
+        AccessLogLayer { format }
     }
 }
 
@@ -62,7 +62,7 @@ struct Seen {
     user_agent: Option<String>,
 }
 
-impl Middleware for AccessLog {
+impl Middleware for AccessLogLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
         if self.format == AccessLogFormat::Off {
             return next.run(req).await;

@@ -1,7 +1,7 @@
 //! Panics as 500 responses, as a layer.
 
 use super::{Middleware, Next};
-use crate::handler::CatchPanic as CatchPanicFuture;
+use crate::handler::CatchUnwind;
 use crate::{Request, Response};
 
 /// Turns a panic in the rest of the chain into a 500 problem response (the panic message is
@@ -12,25 +12,25 @@ use crate::{Request, Response};
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::middleware::CatchPanic;
+/// use rws::middleware::CatchPanicLayer;
 ///
-/// let app = App::new().wrap(CatchPanic::new());
+/// let app = App::new().wrap(CatchPanicLayer::new());
 /// # let _ = app;
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CatchPanic {
+pub struct CatchPanicLayer {
     _private: (),
 }
 
-impl CatchPanic {
+impl CatchPanicLayer {
     /// The layer.
     pub fn new() -> Self {
-        CatchPanic::default()
+        CatchPanicLayer::default()
     }
 }
 
-impl Middleware for CatchPanic {
+impl Middleware for CatchPanicLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
-        CatchPanicFuture::new(next.run(req), None).await
+        CatchUnwind::new(next.run(req), None).await
     }
 }

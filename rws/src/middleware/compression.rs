@@ -24,7 +24,7 @@ use crate::{Body, BoxError, Request, Response};
 /// it weighs them equally). A response is left alone when it is small (under 1 KiB by
 /// default, when its length is known), already encoded, a range (206), bodiless, marked
 /// `Cache-Control: no-transform`, of a type that is compressed already (images but SVG, audio,
-/// video, fonts, archives), or an event stream (unless [`Compression::event_streams`]).
+/// video, fonts, archives), or an event stream (unless [`CompressionLayer::event_streams`]).
 /// `Vary: Accept-Encoding` is always added.
 ///
 /// The body is compressed as it streams: each chunk is written to the encoder, and the
@@ -33,13 +33,13 @@ use crate::{Body, BoxError, Request, Response};
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::middleware::Compression;
+/// use rws::middleware::CompressionLayer;
 ///
-/// let app = App::new().wrap(Compression::new().min_size(512));
+/// let app = App::new().wrap(CompressionLayer::new().min_size(512));
 /// # let _ = app;
 /// ```
 #[derive(Debug, Clone)]
-pub struct Compression {
+pub struct CompressionLayer {
     min_size: u64,
     level: Level,
     enabled: Vec<Encoding>,
@@ -47,16 +47,16 @@ pub struct Compression {
     problems: Vec<String>,
 }
 
-impl Default for Compression {
+impl Default for CompressionLayer {
     fn default() -> Self {
-        Compression::new()
+        CompressionLayer::new()
     }
 }
 
-impl Compression {
+impl CompressionLayer {
     /// Every coding, responses from 1 KiB, the codecs' default levels.
     pub fn new() -> Self {
-        Compression {
+        CompressionLayer {
             min_size: 1024,
             level: Level::Default,
             enabled: Encoding::PREFERENCE.to_vec(),
@@ -118,7 +118,7 @@ impl Compression {
     }
 }
 
-impl Middleware for Compression {
+impl Middleware for CompressionLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
         let chosen = encoding::accepted(req.headers())
             .into_iter()

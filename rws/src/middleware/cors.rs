@@ -22,9 +22,9 @@ use crate::{Error, Request, Response};
 /// ```
 /// use std::time::Duration;
 /// use rws::prelude::*;
-/// use rws::middleware::Cors;
+/// use rws::middleware::CorsLayer;
 ///
-/// let cors = Cors::new()
+/// let cors = CorsLayer::new()
 ///     .allow_origin("https://app.example.com")
 ///     .allow_origin("https://*.staging.example.com")
 ///     .allow_methods([Method::GET, Method::POST, Method::DELETE])
@@ -36,7 +36,7 @@ use crate::{Error, Request, Response};
 /// # let _ = app;
 /// ```
 #[derive(Clone)]
-pub struct Cors {
+pub struct CorsLayer {
     origins: Origins,
     methods: Vec<Method>,
     headers: AllowHeaders,
@@ -58,14 +58,14 @@ enum AllowHeaders {
     Any,
 }
 
-impl fmt::Debug for Cors {
+impl fmt::Debug for CorsLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let origins: &dyn fmt::Debug = match &self.origins {
             Origins::Any => &"*",
             Origins::Listed(list) => list,
             Origins::Predicate(_) => &"<predicate>",
         };
-        f.debug_struct("Cors")
+        f.debug_struct("CorsLayer")
             .field("origins", origins)
             .field("methods", &self.methods)
             .field("credentials", &self.credentials)
@@ -74,16 +74,16 @@ impl fmt::Debug for Cors {
     }
 }
 
-impl Default for Cors {
+impl Default for CorsLayer {
     fn default() -> Self {
-        Cors::new()
+        CorsLayer::new()
     }
 }
 
-impl Cors {
+impl CorsLayer {
     /// CORS allowing no origin yet; methods GET, HEAD and POST; no extra headers.
     pub fn new() -> Self {
-        Cors {
+        CorsLayer {
             origins: Origins::Listed(Vec::new()),
             methods: vec![Method::GET, Method::HEAD, Method::POST],
             headers: AllowHeaders::Listed(Vec::new()),
@@ -281,7 +281,7 @@ impl Cors {
 const CREDENTIALS_WITH_ANY: &str =
     "CORS: credentials cannot be allowed for any origin (`*`); list the origins instead";
 
-impl Middleware for Cors {
+impl Middleware for CorsLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
         let Some(origin) = req.headers().get(header::ORIGIN).cloned() else {
             let mut res = next.run(req).await;

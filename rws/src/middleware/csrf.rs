@@ -27,7 +27,7 @@ const FORM_LIMIT: usize = 256 * 1024;
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::middleware::{Csrf, CsrfToken};
+/// use rws::middleware::{CsrfLayer, CsrfToken};
 ///
 /// async fn form(token: CsrfToken) -> Html<String> {
 ///     Html(format!(
@@ -41,23 +41,23 @@ const FORM_LIMIT: usize = 256 * 1024;
 /// let app = App::new()
 ///     .get("/", form)
 ///     .post("/transfer", || async { "done" })
-///     .wrap(Csrf::new());
+///     .wrap(CsrfLayer::new());
 /// # let _ = app;
 /// ```
 #[derive(Debug, Clone)]
-pub struct Csrf {
+pub struct CsrfLayer {
     header: HeaderName,
     field: String,
 }
 
-impl Default for Csrf {
+impl Default for CsrfLayer {
     fn default() -> Self {
-        Csrf::new()
+        CsrfLayer::new()
     }
 }
 
 /// The request's CSRF token, to embed in forms (a hidden `csrf_token` field) or pages (for
-/// scripts to send as `X-CSRF-Token`). Needs a [`Csrf`] layer in front.
+/// scripts to send as `X-CSRF-Token`). Needs a [`CsrfLayer`] in front.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsrfToken(String);
 
@@ -73,15 +73,15 @@ impl FromRequestParts for CsrfToken {
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Error> {
         parts.extensions.get::<CsrfToken>().cloned().ok_or_else(|| {
-            Error::internal("`CsrfToken` needs a `Csrf` layer in front of the handler")
+            Error::internal("`CsrfToken` needs a `CsrfLayer` in front of the handler")
         })
     }
 }
 
-impl Csrf {
+impl CsrfLayer {
     /// Header `X-CSRF-Token`, form field `csrf_token`.
     pub fn new() -> Self {
-        Csrf {
+        CsrfLayer {
             header: HeaderName::from_static("x-csrf-token"),
             field: "csrf_token".to_owned(),
         }
@@ -142,7 +142,7 @@ fn refuse(detail: &'static str) -> Response {
         .into_response()
 }
 
-impl Middleware for Csrf {
+impl Middleware for CsrfLayer {
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let tls = RequestContext::is_tls(req.extensions());
         let name = if tls { "__Host-rws_csrf" } else { "rws_csrf" };

@@ -20,26 +20,26 @@ use crate::{Body, Error, Request, Response};
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::middleware::Decompression;
+/// use rws::middleware::DecompressionLayer;
 ///
 /// let app = App::new()
 ///     .post("/ingest", |body: Bytes| async move { body.len().to_string() })
-///     .wrap(Decompression::new());
+///     .wrap(DecompressionLayer::new());
 /// # let _ = app;
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Decompression {
+pub struct DecompressionLayer {
     _private: (),
 }
 
-impl Decompression {
+impl DecompressionLayer {
     /// The layer.
     pub fn new() -> Self {
-        Decompression::default()
+        DecompressionLayer::default()
     }
 }
 
-impl Middleware for Decompression {
+impl Middleware for DecompressionLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
         let Some(value) = req.headers().get(header::CONTENT_ENCODING) else {
             return next.run(req).await;

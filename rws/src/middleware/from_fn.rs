@@ -16,28 +16,28 @@ use crate::{Request, Response};
 /// let deny_all = from_fn(|_req: Request, _next: Next| async { StatusCode::FORBIDDEN });
 /// # let _ = App::new().wrap(deny_all);
 /// ```
-pub fn from_fn<F, Fut, R>(f: F) -> FromFn<F>
+pub fn from_fn<F, Fut, R>(f: F) -> FromFnLayer<F>
 where
     F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send,
     R: IntoResponse,
 {
-    FromFn { f }
+    FromFnLayer { f }
 }
 
 /// The middleware [`from_fn`] returns.
 #[derive(Clone, Copy)]
-pub struct FromFn<F> {
+pub struct FromFnLayer<F> {
     f: F,
 }
 
-impl<F> fmt::Debug for FromFn<F> {
+impl<F> fmt::Debug for FromFnLayer<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FromFn").finish_non_exhaustive()
+        f.debug_struct("FromFnLayer").finish_non_exhaustive()
     }
 }
 
-impl<F, Fut, R> Middleware for FromFn<F>
+impl<F, Fut, R> Middleware for FromFnLayer<F>
 where
     F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send,

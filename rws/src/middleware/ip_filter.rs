@@ -13,27 +13,27 @@ use crate::{Error, Request, Response};
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::middleware::IpFilter;
+/// use rws::middleware::IpFilterLayer;
 ///
 /// let admin = App::new()
 ///     .get("/stats", || async { "…" })
-///     .wrap(IpFilter::new().allow(["10.0.0.0/8", "::1", "127.0.0.1"]).deny(["10.6.6.0/24"]));
+///     .wrap(IpFilterLayer::new().allow(["10.0.0.0/8", "::1", "127.0.0.1"]).deny(["10.6.6.0/24"]));
 /// let app = App::new().nest("/admin", admin);
 /// # let _ = app;
 /// ```
 ///
 /// An entry that is not an address or range is reported by `App::build`, naming it.
 #[derive(Debug, Clone, Default)]
-pub struct IpFilter {
+pub struct IpFilterLayer {
     allow: IpRanges,
     deny: IpRanges,
     problems: Vec<String>,
 }
 
-impl IpFilter {
+impl IpFilterLayer {
     /// A filter that lets everyone through until told otherwise.
     pub fn new() -> Self {
-        IpFilter::default()
+        IpFilterLayer::default()
     }
 
     /// Only these addresses and ranges may pass (adds to the list).
@@ -63,7 +63,7 @@ impl IpFilter {
     }
 }
 
-impl Middleware for IpFilter {
+impl Middleware for IpFilterLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
         if self.admits(&req) {
             next.run(req).await

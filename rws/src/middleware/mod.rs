@@ -43,26 +43,56 @@ mod tower;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use access_log::{AccessLog, AccessLogFormat};
-pub use body_limit::BodyLimit;
-pub use catch_panic::CatchPanic;
+pub use access_log::{AccessLogFormat, AccessLogLayer};
+pub use body_limit::BodyLimitLayer;
+pub use catch_panic::CatchPanicLayer;
 #[cfg(feature = "compression")]
-pub use compression::Compression;
-pub use cors::{Cors, OriginPattern};
+pub use compression::CompressionLayer;
+pub use cors::{CorsLayer, OriginPattern};
 #[cfg(feature = "cookies")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
-pub use csrf::{Csrf, CsrfToken};
+pub use csrf::{CsrfLayer, CsrfToken};
 #[cfg(feature = "compression")]
-pub use decompression::Decompression;
-pub use from_fn::{FromFn, from_fn};
-pub use ip_filter::IpFilter;
+pub use decompression::DecompressionLayer;
+pub use from_fn::{FromFnLayer, from_fn};
+pub use ip_filter::IpFilterLayer;
 pub use layered::{HandlerExt, Layered};
 pub use next::Next;
-pub use rate_limit::RateLimit;
+pub use rate_limit::RateLimitLayer;
 pub use request_id::{RequestId, RequestIdLayer};
-pub use security_headers::SecurityHeaders;
-pub use timeout::Timeout;
-pub use tower::TowerLayer;
+pub use security_headers::SecurityHeadersLayer;
+pub use timeout::TimeoutLayer;
+pub(crate) use tower::TowerAdapter;
+
+// Every rws middleware type is named `…Layer` (the seed's `JwtLayer`, `BasicAuthLayer`,
+// `OtelLayer`, `CacheLayer`, and tower-http's names, which axum users know). The names before
+// that rule stay for a while as deprecated aliases: they cost a line each.
+macro_rules! renamed {
+    ($($(#[$cfg:meta])* $old:ident $(<$($p:ident $(= $d:ty)?),*>)? => $new:ident;)*) => {$(
+        $(#[$cfg])*
+        #[doc = concat!("Renamed [`", stringify!($new), "`].")]
+        #[deprecated(note = "renamed with the `Layer` suffix every rws middleware type has")]
+        pub type $old $(<$($p $(= $d)?),*>)? = $new $(<$($p),*>)?;
+    )*};
+}
+
+renamed! {
+    AccessLog => AccessLogLayer;
+    BodyLimit => BodyLimitLayer;
+    CatchPanic => CatchPanicLayer;
+    #[cfg(feature = "compression")]
+    Compression => CompressionLayer;
+    Cors => CorsLayer;
+    #[cfg(feature = "cookies")]
+    Csrf => CsrfLayer;
+    #[cfg(feature = "compression")]
+    Decompression => DecompressionLayer;
+    FromFn<F> => FromFnLayer;
+    IpFilter => IpFilterLayer;
+    RateLimit<S = rate_limit::MemoryStore> => RateLimitLayer;
+    SecurityHeaders => SecurityHeadersLayer;
+    Timeout => TimeoutLayer;
+}
 
 use crate::handler::{BoxFuture, Endpoint, Erased};
 use crate::{Request, Response};

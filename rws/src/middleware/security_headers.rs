@@ -23,32 +23,32 @@ use crate::{Request, Response};
 ///
 /// ```
 /// use rws::prelude::*;
-/// use rws::middleware::SecurityHeaders;
+/// use rws::middleware::SecurityHeadersLayer;
 ///
 /// let app = App::new().wrap(
-///     SecurityHeaders::new()
+///     SecurityHeadersLayer::new()
 ///         .content_security_policy("default-src 'self'; frame-ancestors 'none'")
 ///         .frame_options(Some("SAMEORIGIN")),
 /// );
 /// # let _ = app;
 /// ```
 #[derive(Debug, Clone)]
-pub struct SecurityHeaders {
+pub struct SecurityHeadersLayer {
     headers: Vec<(HeaderName, HeaderValue)>,
     hsts: Option<HeaderValue>,
     problems: Vec<String>,
 }
 
-impl Default for SecurityHeaders {
+impl Default for SecurityHeadersLayer {
     fn default() -> Self {
-        SecurityHeaders::new()
+        SecurityHeadersLayer::new()
     }
 }
 
-impl SecurityHeaders {
+impl SecurityHeadersLayer {
     /// The defaults above.
     pub fn new() -> Self {
-        SecurityHeaders {
+        SecurityHeadersLayer {
             headers: vec![
                 (
                     header::X_CONTENT_TYPE_OPTIONS,
@@ -116,7 +116,7 @@ impl SecurityHeaders {
     }
 }
 
-impl Middleware for SecurityHeaders {
+impl Middleware for SecurityHeadersLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
         let tls = RequestContext::is_tls(req.extensions());
         let mut res = next.run(req).await;

@@ -18,28 +18,28 @@ use crate::{Body, BoxError, Error, Request, Response};
 /// future (so its work stops at its next `.await`). When the handler was still waiting for the
 /// request body, the client is the slow side and the answer is 408 instead.
 ///
-/// Per route with `.with(Timeout::new(…))`, for an app with `App::wrap`; the server's
+/// Per route with `.with(TimeoutLayer::new(…))`, for an app with `App::wrap`; the server's
 /// `request_timeout` is the same rule for every request.
 ///
 /// ```
 /// use std::time::Duration;
 /// use rws::prelude::*;
-/// use rws::middleware::Timeout;
+/// use rws::middleware::TimeoutLayer;
 ///
 /// let app = App::new()
-///     .get("/report", (|| async { "…" }).with(Timeout::new(Duration::from_secs(30))))
-///     .wrap(Timeout::new(Duration::from_secs(5)));
+///     .get("/report", (|| async { "…" }).with(TimeoutLayer::new(Duration::from_secs(30))))
+///     .wrap(TimeoutLayer::new(Duration::from_secs(5)));
 /// # let _ = app;
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Timeout {
+pub struct TimeoutLayer {
     duration: Duration,
 }
 
-impl Timeout {
+impl TimeoutLayer {
     /// A deadline of `duration` from the request's arrival at this layer.
     pub fn new(duration: Duration) -> Self {
-        Timeout { duration }
+        TimeoutLayer { duration }
     }
 }
 
@@ -47,7 +47,7 @@ const UNTOUCHED: u8 = 0;
 const READING: u8 = 1;
 const DONE: u8 = 2;
 
-impl Middleware for Timeout {
+impl Middleware for TimeoutLayer {
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let body = Arc::new(AtomicU8::new(DONE));
         if !req.body().is_end_stream() {

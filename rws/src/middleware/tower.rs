@@ -19,15 +19,15 @@ use crate::response::IntoResponse;
 /// The layer wraps the rest of the chain, seen as a tower `Service` ([`Next`]); the service it
 /// makes is built once, when the app is, and cloned per request as tower expects.
 #[derive(Clone)]
-pub struct TowerLayer<L>(pub L);
+pub(crate) struct TowerAdapter<L>(pub(crate) L);
 
-impl<L> fmt::Debug for TowerLayer<L> {
+impl<L> fmt::Debug for TowerAdapter<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TowerLayer")
+        f.write_str("TowerAdapter")
     }
 }
 
-impl<L, S, B> Wrap for TowerLayer<L>
+impl<L, S, B> Wrap for TowerAdapter<L>
 where
     L: Layer<Next, Service = S> + Send + Sync + 'static,
     S: Service<Request, Response = http::Response<B>> + Clone + Send + Sync + 'static,

@@ -2,6 +2,7 @@
 
 mod html;
 mod json;
+mod length;
 mod parts;
 mod redirect;
 mod stream;
@@ -17,6 +18,7 @@ use crate::body::Body;
 use crate::error::Error;
 
 pub use html::Html;
+pub(crate) use length::{bodiless, set_content_length};
 pub use parts::IntoResponseParts;
 pub use redirect::Redirect;
 pub use stream::StreamBody;

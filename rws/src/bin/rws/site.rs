@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use rws::config::Config;
 use rws::metrics::Metrics;
-use rws::middleware::{AccessLog, AccessLogFormat, RequestIdLayer};
+use rws::middleware::{AccessLogFormat, AccessLogLayer, RequestIdLayer};
 use rws::prelude::*;
 use rws::server::Readiness;
 
@@ -43,7 +43,7 @@ pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> A
         app = app.wrap(RequestIdLayer::new());
     }
     if config.log.access != AccessLogFormat::Off {
-        app = app.wrap(AccessLog::new(config.log.access));
+        app = app.wrap(AccessLogLayer::new(config.log.access));
     }
     app = app.wrap(metrics.middleware());
     if let Some(headers) = config.security_headers.layer() {

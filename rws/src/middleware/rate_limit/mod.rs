@@ -41,17 +41,17 @@ enum Key {
 /// ```
 /// use std::time::Duration;
 /// use rws::prelude::*;
-/// use rws::middleware::{RateLimit, rate_limit::Quota};
+/// use rws::middleware::{RateLimitLayer, rate_limit::Quota};
 ///
 /// let app = App::new()
-///     .post("/login", (|| async { "…" }).with(RateLimit::per_ip(Quota::per_minute(5)).named("login")))
-///     .wrap(RateLimit::per_ip(Quota::per_second(50)))
-///     .wrap(RateLimit::keyed(Quota::per_hour(1000), |req: &Request| {
+///     .post("/login", (|| async { "…" }).with(RateLimitLayer::per_ip(Quota::per_minute(5)).named("login")))
+///     .wrap(RateLimitLayer::per_ip(Quota::per_second(50)))
+///     .wrap(RateLimitLayer::keyed(Quota::per_hour(1000), |req: &Request| {
 ///         req.headers().get("x-api-key")?.to_str().ok().map(str::to_owned)
 ///     }));
 /// # let _ = app;
 /// ```
-pub struct RateLimit<S = MemoryStore> {
+pub struct RateLimitLayer<S = MemoryStore> {
     quota: Quota,
     key: Key,
     name: String,
@@ -59,18 +59,18 @@ pub struct RateLimit<S = MemoryStore> {
     policy: Option<HeaderValue>,
 }
 
-impl<S> fmt::Debug for RateLimit<S> {
+impl<S> fmt::Debug for RateLimitLayer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RateLimit")
+        f.debug_struct("RateLimitLayer")
             .field("quota", &self.quota)
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }
 
-impl RateLimit {
+impl RateLimitLayer {
     fn with_key(quota: Quota, key: Key) -> Self {
-        RateLimit {
+        RateLimitLayer {
             quota,
             key,
             name: String::new(),
@@ -82,18 +82,18 @@ impl RateLimit {
 
     /// Per client address ([`ClientIp`]: behind trusted proxies, the forwarded one).
     pub fn per_ip(quota: Quota) -> Self {
-        RateLimit::with_key(quota, Key::Ip)
+        RateLimitLayer::with_key(quota, Key::Ip)
     }
 
     /// Per value of the header `name` (an API key, say); requests without it are counted per
     /// client address.
     pub fn per_header(quota: Quota, name: HeaderName) -> Self {
-        RateLimit::with_key(quota, Key::Header(name))
+        RateLimitLayer::with_key(quota, Key::Header(name))
     }
 
     /// One bucket for every request.
     pub fn global(quota: Quota) -> Self {
-        RateLimit::with_key(quota, Key::Global)
+        RateLimitLayer::with_key(quota, Key::Global)
     }
 
     /// Per whatever `key` returns for a request; `None` leaves the request unlimited (by this
@@ -102,11 +102,11 @@ impl RateLimit {
         quota: Quota,
         key: impl Fn(&Request) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
-        RateLimit::with_key(quota, Key::Custom(Arc::new(key)))
+        RateLimitLayer::with_key(quota, Key::Custom(Arc::new(key)))
     }
 }
 
-impl<S: RateLimitStore> RateLimit<S> {
+impl<S: RateLimitStore> RateLimitLayer<S> {
     /// The policy's name in the `RateLimit` headers (default `"default"`); also keeps this
     /// limit's keys apart from other limits sharing a store.
     pub fn named(mut self, name: &str) -> Self {
@@ -122,8 +122,8 @@ impl<S: RateLimitStore> RateLimit<S> {
     }
 
     /// Keeps the state in `store` (shared by several limits, or outside the process).
-    pub fn store<T: RateLimitStore>(self, store: Arc<T>) -> RateLimit<T> {
-        RateLimit {
+    pub fn store<T: RateLimitStore>(self, store: Arc<T>) -> RateLimitLayer<T> {
+        RateLimitLayer {
             quota: self.quota,
             key: self.key,
             name: self.name,
@@ -163,7 +163,7 @@ impl<S: RateLimitStore> RateLimit<S> {
     }
 }
 
-impl<S: RateLimitStore> Middleware for RateLimit<S> {
+impl<S: RateLimitStore> Middleware for RateLimitLayer<S> {
     async fn handle(&self, req: Request, next: Next) -> Response {
         let Some(key) = self.key(&req) else {
             return next.run(req).await;

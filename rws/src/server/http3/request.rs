@@ -11,10 +11,10 @@ use http_body::{Body as _, Frame};
 use http_body_util::BodyExt;
 
 use crate::app::AppService;
-use crate::app::service::set_content_length;
 use crate::body::{Body, BoxError};
 use crate::error::Error;
 use crate::response::IntoResponse;
+use crate::response::set_content_length;
 
 type RecvStream = h3::server::RequestStream<h3_quinn::RecvStream, Bytes>;
 type SendStream = h3::server::RequestStream<h3_quinn::SendStream<Bytes>, Bytes>;

@@ -13,7 +13,7 @@ use crate::response::IntoResponse;
 
 pin_project_lite::pin_project! {
     /// Polls `inner`, turning a panic into a 500.
-    pub(crate) struct CatchPanic<F> {
+    pub(crate) struct CatchUnwind<F> {
         #[pin]
         inner: F,
         route: Option<Arc<str>>,
@@ -21,9 +21,9 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F> CatchPanic<F> {
+impl<F> CatchUnwind<F> {
     pub(crate) fn new(inner: F, route: Option<Arc<str>>) -> Self {
-        CatchPanic {
+        CatchUnwind {
             inner,
             route,
             done: false,
@@ -40,7 +40,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("Box<dyn Any>")
 }
 
-impl<F: Future<Output = Response>> Future for CatchPanic<F> {
+impl<F: Future<Output = Response>> Future for CatchUnwind<F> {
     type Output = Response;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
