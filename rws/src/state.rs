@@ -79,9 +79,49 @@ impl fmt::Debug for StateMap {
 #[derive(Debug, Default, Clone)]
 pub struct Requirements {
     pub(crate) states: Vec<(TypeId, &'static str)>,
+    // The request extensions read, each with the extractor reading it and the layer inserting it.
+    pub(crate) layers: Vec<(TypeId, &'static str, &'static str)>,
 }
 
 impl Requirements {
+    /// Declares that `extractor` reads the request extension `E`, which only the middleware
+    /// called `layer` inserts (it says so with [`Provided::extension`]). A route whose
+    /// middleware has no such layer is refused by `App::build`, naming the route, the extractor
+    /// and the layer to add.
+    ///
+    /// ```
+    /// # use rws::extract::{FromRequestParts, Requirements};
+    /// #[derive(Clone)]
+    /// struct Tenant(String);
+    ///
+    /// impl FromRequestParts for Tenant {
+    ///     type Rejection = rws::Error;
+    ///     async fn from_request_parts(parts: &mut http::request::Parts) -> Result<Self, rws::Error> {
+    ///         parts.extensions.get::<Tenant>().cloned().ok_or_else(|| rws::Error::internal("no TenantLayer"))
+    ///     }
+    ///     fn requirements(r: &mut Requirements) {
+    ///         r.layer::<Tenant>("Tenant", "TenantLayer");
+    ///     }
+    /// }
+    /// ```
+    pub fn layer<E: 'static>(&mut self, extractor: &'static str, layer: &'static str) {
+        let id = TypeId::of::<E>();
+        if !self.layers.iter().any(|(t, ..)| *t == id) {
+            self.layers.push((id, extractor, layer));
+        }
+    }
+
+    /// The layers declared missing from `provided`: (extractor, layer).
+    pub(crate) fn missing_layers(
+        &self,
+        provided: &Provided,
+    ) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.layers
+            .iter()
+            .filter(|(id, ..)| !provided.0.contains(id))
+            .map(|&(_, extractor, layer)| (extractor, layer))
+    }
+
     /// Declares that the app must hold a state value of type `T`.
     pub fn state<T: 'static>(&mut self) {
         let id = TypeId::of::<T>();
@@ -97,6 +137,20 @@ impl Requirements {
             .filter(|(id, _)| !map.contains(*id))
             .map(|(_, name)| *name)
             .collect()
+    }
+}
+
+/// The request extensions a route's middleware inserts, for the extractors that read them (see
+/// [`Requirements::layer`]); what [`Middleware::provides`](crate::middleware::Middleware::provides)
+/// fills.
+#[derive(Debug, Default, Clone)]
+pub struct Provided(Vec<TypeId>);
+
+impl Provided {
+    /// Declares that the middleware inserts the request extension `E` for every request it
+    /// passes on.
+    pub fn extension<E: 'static>(&mut self) {
+        self.0.push(TypeId::of::<E>());
     }
 }
 

@@ -10,7 +10,7 @@ use super::service::{AppService, Shared};
 use super::{App, Route, registry};
 use crate::context::DEFAULT_BODY_LIMIT;
 use crate::handler::Endpoint;
-use crate::middleware;
+use crate::middleware::{self, Provided, SharedWrap};
 use crate::router::{InsertError, Pattern, RouteTable};
 
 /// Everything wrong with an app, found when it was built.
@@ -92,6 +92,13 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
                 describe(route)
             ));
         }
+        let provided = provided_by(&wraps, &route.layers);
+        for (extractor, layer) in route.requirements.missing_layers(&provided) {
+            problems.push(format!(
+                "route {} extracts `{extractor}`, which needs a `{layer}` in front of it: add one with `App::wrap` (or `.with` on the route)",
+                describe(route)
+            ));
+        }
     }
     let fallbacks = fallback
         .iter()
@@ -100,6 +107,13 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
         for missing in f.requirements.missing(&state) {
             problems.push(format!(
                 "the fallback added at {} needs state `{missing}`, which the app lacks: add it with `App::state`",
+                f.location
+            ));
+        }
+        let provided = provided_by(&wraps, &f.layers);
+        for (extractor, layer) in f.requirements.missing_layers(&provided) {
+            problems.push(format!(
+                "the fallback added at {} extracts `{extractor}`, which needs a `{layer}` in front of it: add one with `App::wrap`",
                 f.location
             ));
         }
@@ -149,6 +163,15 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
         state: Arc::new(state),
         body_limit: body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
     }))
+}
+
+/// What the app's own middleware and a route's (nests', then its own) insert for extractors.
+fn provided_by(app: &[SharedWrap], route: &[SharedWrap]) -> Provided {
+    let mut provided = Provided::default();
+    for wrap in app.iter().chain(route) {
+        wrap.provides(&mut provided);
+    }
+    provided
 }
 
 /// Describes each tree conflict with the source of both routes.

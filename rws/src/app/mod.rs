@@ -105,6 +105,8 @@ impl fmt::Display for Source {
 #[derive(Clone)]
 pub(crate) struct FallbackDef {
     pub(crate) endpoint: Endpoint,
+    // The middleware of the nests it came from, outermost first.
+    pub(crate) layers: Vec<SharedWrap>,
     pub(crate) requirements: Requirements,
     pub(crate) location: Source,
 }
@@ -271,6 +273,7 @@ impl App {
             ));
         }
         self.fallback = Some(FallbackDef {
+            layers: handler.layers().0,
             endpoint: handler.into_endpoint(),
             requirements,
             location,
@@ -382,6 +385,7 @@ impl App {
             .chain(fallback.map(|f| (prefix.to_owned(), f)));
         for (p, mut f) in nested {
             f.endpoint = middleware::compose(&wraps, f.endpoint);
+            f.layers.splice(0..0, wraps.iter().cloned());
             if p.is_empty() {
                 if let Some(previous) = &self.fallback {
                     self.problems.push(format!(

@@ -141,6 +141,10 @@ fn bearer(headers: &http::HeaderMap) -> Result<Option<&str>, ()> {
 }
 
 impl Middleware for JwtLayer {
+    fn provides(&self, provided: &mut crate::middleware::Provided) {
+        provided.extension::<Checked>();
+    }
+
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let Ok(token) = bearer(req.headers()) else {
             let expected = "expected `Authorization: Bearer <token>`";
@@ -197,9 +201,7 @@ impl<T: DeserializeOwned + Send> FromRequestParts for Claims<T> {
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Error> {
         let Some(Checked(claims)) = parts.extensions.get::<Checked>() else {
-            return Err(Error::internal(
-                "`Claims` needs a `JwtLayer` in front of the handler",
-            ));
+            return Err(crate::extract::missing_layer("Claims", "JwtLayer"));
         };
         let Some(claims) = claims else {
             return Err(Error::new(StatusCode::UNAUTHORIZED)
@@ -214,5 +216,9 @@ impl<T: DeserializeOwned + Send> FromRequestParts for Claims<T> {
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
                 )
         })
+    }
+
+    fn requirements(requirements: &mut crate::extract::Requirements) {
+        requirements.layer::<Checked>("Claims", "JwtLayer");
     }
 }

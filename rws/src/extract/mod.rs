@@ -42,6 +42,7 @@ pub use path::{Path, PathRejection};
 pub use path_params::PathParams;
 pub use query::{Query, QueryRejection};
 pub use rejection::MissingContext;
+pub(crate) use rejection::missing_layer;
 pub use state::{State, StateRejection};
 #[cfg(feature = "validate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "validate")))]

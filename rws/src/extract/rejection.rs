@@ -40,6 +40,31 @@ macro_rules! rejection {
 }
 pub(crate) use rejection;
 
+/// The 500 of an extractor whose layer is not in front of it at request time. `App::build`
+/// refuses every route and fallback where it can see that; what remains (the extractor called
+/// by hand in a middleware, say) gets a problem body naming the layer (`missing_layer`), and
+/// one explanation in the log per extractor, not one per request.
+pub(crate) fn missing_layer(extractor: &'static str, layer: &'static str) -> Error {
+    static LOGGED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let first = LOGGED.lock().is_ok_and(|mut logged| {
+        let first = !logged.contains(&extractor);
+        if first {
+            logged.push(extractor);
+        }
+        first
+    });
+    if first {
+        tracing::error!(
+            extractor,
+            layer,
+            "`{extractor}` was extracted without a `{layer}` in front of it: add one with `App::wrap` or `.with`"
+        );
+    }
+    Error::new(StatusCode::INTERNAL_SERVER_ERROR)
+        .with_extension("missing_layer", layer)
+        .with_extension("extractor", extractor)
+}
+
 /// The request did not come through an rws `App`, so there is no route, state or connection to
 /// read. A 500: the server is misconfigured, not the client.
 #[derive(Debug, Clone, Copy, Default)]

@@ -72,9 +72,15 @@ impl FromRequestParts for CsrfToken {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Error> {
-        parts.extensions.get::<CsrfToken>().cloned().ok_or_else(|| {
-            Error::internal("`CsrfToken` needs a `CsrfLayer` in front of the handler")
-        })
+        parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .ok_or_else(|| crate::extract::missing_layer("CsrfToken", "CsrfLayer"))
+    }
+
+    fn requirements(requirements: &mut crate::extract::Requirements) {
+        requirements.layer::<CsrfToken>("CsrfToken", "CsrfLayer");
     }
 }
 
@@ -143,6 +149,10 @@ fn refuse(detail: &'static str) -> Response {
 }
 
 impl Middleware for CsrfLayer {
+    fn provides(&self, provided: &mut crate::middleware::Provided) {
+        provided.extension::<CsrfToken>();
+    }
+
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let tls = RequestContext::is_tls(req.extensions());
         let name = if tls { "__Host-rws_csrf" } else { "rws_csrf" };

@@ -95,6 +95,7 @@ renamed! {
 }
 
 use crate::handler::{BoxFuture, Endpoint, Erased};
+pub use crate::state::Provided;
 use crate::{Request, Response};
 
 /// Code that runs around a handler.
@@ -124,11 +125,23 @@ pub trait Middleware: Send + Sync + 'static {
     fn problems(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// The request extensions this middleware inserts for extractors to read (the `Session` of
+    /// a `SessionLayer`, say), so that `App::build` can refuse a route whose extractor needs a
+    /// layer it lacks (see [`Requirements::layer`](crate::extract::Requirements::layer)).
+    fn provides(&self, provided: &mut Provided) {
+        let _ = provided;
+    }
 }
 
 /// Builds a middleware's link of the chain in front of `next`; what `App` stores.
 pub(crate) trait Wrap: Send + Sync + 'static {
     fn wrap(&self, next: Endpoint) -> Endpoint;
+
+    /// What the middleware inserts (see [`Middleware::provides`]); tower layers say nothing.
+    fn provides(&self, provided: &mut Provided) {
+        let _ = provided;
+    }
 }
 
 pub(crate) type SharedWrap = Arc<dyn Wrap>;
@@ -168,6 +181,10 @@ impl<M: Middleware> Wrap for MiddlewareWrap<M> {
             middleware: Arc::clone(&self.0),
             next,
         })
+    }
+
+    fn provides(&self, provided: &mut Provided) {
+        self.0.provides(provided);
     }
 }
 

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use http::StatusCode;
 use http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -145,9 +144,14 @@ impl FromRequestParts for Session {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Error> {
-        parts.extensions.get::<Session>().cloned().ok_or_else(|| {
-            Error::new(StatusCode::INTERNAL_SERVER_ERROR)
-                .with_detail("no session here: wrap the app or the route in a `SessionLayer`")
-        })
+        parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| crate::extract::missing_layer("Session", "SessionLayer"))
+    }
+
+    fn requirements(requirements: &mut crate::extract::Requirements) {
+        requirements.layer::<Session>("Session", "SessionLayer");
     }
 }

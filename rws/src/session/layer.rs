@@ -223,6 +223,10 @@ impl<S: SessionStore> SessionLayer<S> {
 }
 
 impl<S: SessionStore> Middleware for SessionLayer<S> {
+    fn provides(&self, provided: &mut crate::middleware::Provided) {
+        provided.extension::<Session>();
+    }
+
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let now = now();
         let tls = RequestContext::is_tls(req.extensions());
