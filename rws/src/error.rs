@@ -15,12 +15,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An error that becomes an HTTP response: a status and an RFC 9457 problem-details body.
 ///
-/// Every error a client can cause in rws ends as one of these. Any `std::error::Error` (and
-/// `String`, `&str`, boxed errors) converts with `?` into a 500 whose cause is logged through
-/// `tracing` but never sent to the client.
-///
-/// Like `hyper::Error`, the layout is private: use the constructors, [`Error::status`] and
-/// [`Error::problem`].
+/// Every error a client can cause in rws ends as one of these. Like `hyper::Error`, the layout is
+/// private: use the constructors, [`Error::status`] and [`Error::problem`].
 ///
 /// ```
 /// use rws::Error;
@@ -29,11 +25,91 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// let e = Error::not_found("no user with id 7").with_extension("id", 7);
 /// assert_eq!(e.status(), StatusCode::NOT_FOUND);
 /// assert_eq!(e.problem().detail(), Some("no user with id 7"));
+/// ```
 ///
+/// # `?` on any error is a 500
+///
+/// Every `std::error::Error` (and `String`, `&str`, boxed errors) converts into an `Error` with
+/// `?`: a 500 whose cause goes to the log through `tracing`, never to the client. This is what
+/// axum and actix-web do with an error they know nothing about; a handler that wants another
+/// status says so.
+///
+/// ```
+/// # use rws::Error;
+/// # use http::StatusCode;
 /// fn parse(s: &str) -> Result<u32, Error> {
 ///     Ok(s.parse::<u32>()?) // a ParseIntError becomes a 500
 /// }
 /// assert_eq!(parse("x").unwrap_err().status(), StatusCode::INTERNAL_SERVER_ERROR);
+/// ```
+///
+/// # Your own error type
+///
+/// Because every error type already converts (that blanket impl is what makes `?` work), an
+/// `impl From<MyError> for rws::Error` is refused by the compiler as a conflicting impl
+/// (E0119):
+///
+/// ```compile_fail,E0119
+/// #[derive(Debug)]
+/// struct MyError;
+/// impl std::fmt::Display for MyError {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("mine") }
+/// }
+/// impl std::error::Error for MyError {}
+///
+/// impl From<MyError> for rws::Error {
+///     fn from(e: MyError) -> Self { rws::Error::conflict(e.to_string()) }
+/// }
+/// ```
+///
+/// The intended way is to make your error a response: implement [`IntoResponse`] for it, mapping
+/// each variant to its status with [`Error::caused_by`], and return `Result<T, MyError>` from
+/// handlers. `?` then converts your inner errors through your own `From` impls (`#[from]`):
+///
+/// ```
+/// use rws::prelude::*;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// enum AppError {
+///     #[error("no user with id {0}")]
+///     NotFound(u64),
+///     #[error("the name `{0}` is taken")]
+///     Taken(String),
+///     #[error(transparent)]
+///     Io(#[from] std::io::Error),
+/// }
+///
+/// impl IntoResponse for AppError {
+///     fn into_response(self) -> Response {
+///         let status = match &self {
+///             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+///             AppError::Taken(_) => StatusCode::CONFLICT,
+///             AppError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+///         };
+///         Error::caused_by(status, self).into_response()
+///     }
+/// }
+///
+/// async fn user(Path(id): Path<u64>) -> Result<String, AppError> {
+///     match id {
+///         0 => Err(AppError::NotFound(id)),
+///         1 => Err(AppError::Taken("ada".into())),
+///         2 => Err(std::io::Error::other("disk on fire"))?,
+///         _ => Ok(format!("user {id}")),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::empty().get("/users/:id", user));
+/// let res = client.get("/users/0").send().await;
+/// assert_eq!(res.status(), StatusCode::NOT_FOUND);
+/// assert_eq!(res.json::<serde_json::Value>().await["detail"], "no user with id 0");
+/// assert_eq!(client.get("/users/1").send().await.status(), StatusCode::CONFLICT);
+/// let res = client.get("/users/2").send().await;
+/// assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+/// assert!(!res.text().await.contains("disk on fire"), "the cause stays in the log");
+/// assert_eq!(client.get("/users/3").send().await.text().await, "user 3");
+/// # }
 /// ```
 pub struct Error {
     inner: Box<Inner>,
@@ -148,6 +224,17 @@ impl Error {
         service_unavailable => SERVICE_UNAVAILABLE,
         /// 504 Gateway Timeout; the detail is logged, never sent.
         gateway_timeout => GATEWAY_TIMEOUT,
+    }
+
+    /// An error with `status` caused by `source`: its message is the `detail` (sent for 4xx,
+    /// only logged for 5xx) and it is kept as the cause, for the log. What an `IntoResponse`
+    /// impl of your own error type calls (see [Your own error type](Error#your-own-error-type)).
+    pub fn caused_by<E>(status: StatusCode, source: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let detail = source.to_string();
+        Error::new(status).with_detail(detail).with_source(source)
     }
 
     /// A 500 caused by `source`, which goes to the log and not to the client.
