@@ -12,6 +12,24 @@ fn head_value(field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     let field_name = field.ident.to_string();
     match &field.source {
+        // A header field: the type's own `FromHeader` when it has one (keeping its rejection),
+        // else `FromStr` (see `rws::__private::derive::Header`).
+        Source::Named { helper, name, .. } if *helper == "header" => {
+            let (method, inner) = match field.optional {
+                Some(inner) => ("optional", inner),
+                None => ("required", ty),
+            };
+            // At the type, so that a type with neither trait points there.
+            let method = syn::Ident::new(method, inner.span());
+            quote_spanned! {inner.span()=>
+                {
+                    #[allow(unused_imports)]
+                    use ::rws::__private::derive::{ParsedHeader as _, TypedHeader as _};
+                    (&::rws::__private::derive::Header::<#inner>::new())
+                        .#method(parts, #name, #field_name)?
+                }
+            }
+        }
         Source::Named { helper, kind, name } => {
             let helper = syn::Ident::new(helper, name.span());
             // Spanned at the field's type, so a type that does not parse points there.

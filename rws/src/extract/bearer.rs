@@ -7,8 +7,8 @@ use http::StatusCode;
 use http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use http::request::Parts;
 
-use super::FromRequestParts;
 use super::rejection::{Rejection, rejection};
+use super::{FromHeader, FromRequestParts};
 use crate::error::Error;
 
 /// The token of an `Authorization: Bearer <token>` header (RFC 6750); a missing or malformed
@@ -53,18 +53,23 @@ impl FromStr for BearerToken {
     }
 }
 
+impl FromHeader for BearerToken {
+    type Rejection = BearerRejection;
+
+    fn from_header(value: Option<&HeaderValue>) -> Result<Self, BearerRejection> {
+        value
+            .ok_or(BearerRejection::Missing)?
+            .to_str()
+            .map_err(|_| BearerRejection::Malformed)?
+            .parse()
+    }
+}
+
 impl FromRequestParts for BearerToken {
     type Rejection = BearerRejection;
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, BearerRejection> {
-        let value = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or(BearerRejection::Missing)?;
-        value
-            .to_str()
-            .map_err(|_| BearerRejection::Malformed)?
-            .parse()
+        BearerToken::from_header(parts.headers.get(AUTHORIZATION))
     }
 }
 

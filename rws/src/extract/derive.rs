@@ -5,13 +5,14 @@
 #![allow(clippy::result_large_err)]
 
 use std::fmt::Display;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::{Form, FromRequest, FromRequestParts, Json, form, json};
+use super::{Form, FromHeader, FromRequest, FromRequestParts, Json, form, json};
 use crate::Request;
 use crate::context::RequestContext;
 use crate::error::Error;
@@ -58,6 +59,70 @@ where
         .to_str()
         .map_err(|_| invalid("header", name, field, "not visible ASCII"))?;
     parse(text, "header", name, field).map(Some)
+}
+
+/// `#[from_header("…")]` of a field type, chosen at compile time by autoref (as validation is):
+/// [`TypedHeader`] (on `Header<T>`, for `T: FromHeader`) keeps the type's own rejection and adds
+/// the field; [`ParsedHeader`] (on `&Header<T>`) parses with `FromStr` and answers 400.
+#[derive(Debug)]
+pub struct Header<T>(PhantomData<fn() -> T>);
+
+impl<T> Header<T> {
+    /// The field's marker.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Header(PhantomData)
+    }
+}
+
+/// A header field whose type reads it itself ([`FromHeader`]).
+pub trait TypedHeader<T> {
+    /// The value, or `None` without the header.
+    fn optional(&self, parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response>;
+    /// The value; a missing header is the type's own rejection.
+    fn required(&self, parts: &Parts, name: &str, field: &str) -> Result<T, Response>;
+}
+
+impl<T: FromHeader> TypedHeader<T> for Header<T> {
+    fn optional(&self, parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response> {
+        match parts.headers.get(name) {
+            Some(value) => typed(Some(value), field).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn required(&self, parts: &Parts, name: &str, field: &str) -> Result<T, Response> {
+        typed(parts.headers.get(name), field)
+    }
+}
+
+fn typed<T: FromHeader>(value: Option<&HeaderValue>, field: &str) -> Result<T, Response> {
+    T::from_header(value).map_err(|rejection| {
+        let error: Error = rejection.into();
+        error.with_extension("field", field).into_response()
+    })
+}
+
+/// A header field parsed with `FromStr`.
+pub trait ParsedHeader<T> {
+    /// The value, or `None` without the header.
+    fn optional(&self, parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response>;
+    /// The value; a missing header is a 400 naming it.
+    fn required(&self, parts: &Parts, name: &str, field: &str) -> Result<T, Response>;
+}
+
+impl<T> ParsedHeader<T> for &Header<T>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    fn optional(&self, parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response> {
+        header(parts, name, field)
+    }
+
+    fn required(&self, parts: &Parts, name: &str, field: &str) -> Result<T, Response> {
+        required(header(parts, name, field)?, "header", name, field)
+    }
 }
 
 /// `#[from_query("…")]` (the first value of a repeated key).
