@@ -79,8 +79,21 @@ async fn query_with_repeated_keys_and_rejection() {
         "x||None"
     );
     let body = problem(client.get("/search?page=2").send().await, 400).await;
-    assert_eq!(body["detail"], "invalid query string: missing field `q`");
-    problem(client.get("/search?q=x&page=many").send().await, 400).await;
+    assert_eq!(body["detail"], "missing query parameter `q`");
+    assert_eq!(
+        (&body["path"], &body["pointer"]),
+        (&json!("q"), &json!("/q"))
+    );
+    // The failing parameter is named, as `Json` names its field.
+    let body = problem(client.get("/search?q=x&page=many").send().await, 400).await;
+    assert_eq!(
+        body["detail"],
+        "invalid query parameter `page`: invalid digit found in string"
+    );
+    assert_eq!(
+        (&body["path"], &body["pointer"]),
+        (&json!("page"), &json!("/page"))
+    );
 }
 
 #[derive(Deserialize, serde::Serialize)]
@@ -165,18 +178,19 @@ async fn json_rejections_415_400_422_413() {
     )
     .await;
     assert_eq!(body["path"], "items[1].price");
+    assert_eq!(body["pointer"], "/items/1/price");
+    assert_eq!(body["title"], "Unprocessable Content");
     assert!(
         body["detail"]
             .as_str()
             .unwrap()
-            .starts_with("invalid value at `items[1].price`: invalid type: string \"x\""),
+            .starts_with("invalid field `items[1].price`: invalid type: string \"x\""),
         "{body}"
     );
+    // A missing field is named itself, not its parent.
     let body = problem(req(r#"{"items": [{"price": 1}]}"#).send().await, 422).await;
-    assert_eq!(
-        body["detail"],
-        "invalid value at `items[0]`: missing field `name`"
-    );
+    assert_eq!(body["detail"], "missing field `items[0].name`");
+    assert_eq!(body["pointer"], "/items/0/name");
 
     let big = format!(
         r#"{{"items": [{{"name": "{}", "price": 1}}]}}"#,
@@ -193,6 +207,7 @@ async fn json_rejections_415_400_422_413() {
     )
     .await;
     assert_eq!(body["limit"], 96);
+    assert_eq!(body["title"], "Content Too Large");
     assert_eq!(
         body["detail"],
         "the request body is larger than the limit of 96 bytes"
@@ -261,7 +276,8 @@ async fn form_from_body_and_from_query_and_rejections() {
         422,
     )
     .await;
-    assert_eq!(body["detail"], "invalid form: missing field `user`");
+    assert_eq!(body["detail"], "missing form field `user`");
+    assert_eq!(body["pointer"], "/user");
 }
 
 #[tokio::test]

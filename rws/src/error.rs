@@ -163,6 +163,16 @@ impl Problem {
     }
 }
 
+/// A status's title: RFC 9110's current reason phrase (the `http` crate still has the RFC 7231
+/// names for 413 and 422).
+pub(crate) fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
+        StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    }
+}
+
 macro_rules! constructors {
     ($($(#[$doc:meta])* $name:ident => $status:ident,)*) => {
         $(
@@ -181,7 +191,7 @@ impl Error {
             inner: Box::new(Inner {
                 problem: Problem {
                     type_: Cow::Borrowed("about:blank"),
-                    title: Cow::Borrowed(status.canonical_reason().unwrap_or("Error")),
+                    title: Cow::Borrowed(title(status)),
                     status: status.as_u16(),
                     detail: None,
                     instance: None,
@@ -209,10 +219,14 @@ impl Error {
         /// 410 Gone.
         gone => GONE,
         /// 413 Content Too Large.
+        content_too_large => PAYLOAD_TOO_LARGE,
+        /// 413 Content Too Large, by its RFC 7231 name.
         payload_too_large => PAYLOAD_TOO_LARGE,
         /// 415 Unsupported Media Type.
         unsupported_media_type => UNSUPPORTED_MEDIA_TYPE,
         /// 422 Unprocessable Content.
+        unprocessable_content => UNPROCESSABLE_ENTITY,
+        /// 422 Unprocessable Content, by its RFC 4918 name.
         unprocessable_entity => UNPROCESSABLE_ENTITY,
         /// 429 Too Many Requests.
         too_many_requests => TOO_MANY_REQUESTS,
@@ -406,6 +420,19 @@ mod tests {
         );
     }
 
+    #[test]
+    fn titles_are_rfc_9110_s_reason_phrases() {
+        assert_eq!(
+            Error::content_too_large("x").problem().title(),
+            "Content Too Large"
+        );
+        assert_eq!(
+            Error::unprocessable_entity("x").problem().title(),
+            "Unprocessable Content"
+        );
+        assert_eq!(Error::not_found("x").problem().title(), "Not Found");
+    }
+
     #[tokio::test]
     async fn server_errors_hide_their_detail_and_source() {
         let e: Error = std::io::Error::other("db password is hunter2").into();
@@ -422,7 +449,9 @@ mod tests {
 
     #[test]
     fn every_constructor_has_its_status() {
-        let cases: [(fn(&'static str) -> Error, u16); 15] = [
+        let cases: [(fn(&'static str) -> Error, u16); 17] = [
+            (|d| Error::content_too_large(d), 413),
+            (|d| Error::unprocessable_content(d), 422),
             (|d| Error::bad_request(d), 400),
             (|d| Error::unauthorized(d), 401),
             (|d| Error::forbidden(d), 403),

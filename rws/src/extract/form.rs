@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::FromRequest;
 use super::body::{BodyRejection, read_limited};
+use super::field_path::{FieldError, urlencoded};
 use super::rejection::{Rejection, rejection};
 use crate::Request;
 
@@ -54,17 +55,15 @@ impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
     async fn from_request(req: Request) -> Result<Self, FormRejection> {
         if req.method() == Method::GET || req.method() == Method::HEAD {
             let query = req.uri().query().unwrap_or_default();
-            return serde_html_form::from_str(query)
+            return urlencoded(query.as_bytes())
                 .map(Form)
-                .map_err(|e| FormRejection::Invalid(e.to_string()));
+                .map_err(FormRejection::invalid);
         }
         if !is_form(req.headers()) {
             return Err(FormRejection::UnsupportedMediaType);
         }
         let bytes = read_limited(req).await.map_err(FormRejection::Body)?;
-        serde_html_form::from_bytes(&bytes)
-            .map(Form)
-            .map_err(|e| FormRejection::Invalid(e.to_string()))
+        urlencoded(&bytes).map(Form).map_err(FormRejection::invalid)
     }
 }
 
@@ -77,7 +76,27 @@ pub enum FormRejection {
     /// The body could not be read (413 over the limit, 400 otherwise).
     Body(BodyRejection),
     /// The form does not fit the expected type (422).
-    Invalid(String),
+    Invalid {
+        /// The detail: which field, and why.
+        detail: String,
+        /// The field, like `tags[1]`; `.` for the whole form.
+        path: String,
+        /// The same place as a JSON Pointer (RFC 6901): `/tags/1`.
+        pointer: String,
+        /// What serde says.
+        message: String,
+    },
+}
+
+impl FormRejection {
+    fn invalid(e: FieldError) -> Self {
+        FormRejection::Invalid {
+            detail: e.describe("form field", "form"),
+            path: e.path,
+            pointer: e.pointer,
+            message: e.message,
+        }
+    }
 }
 
 impl fmt::Display for FormRejection {
@@ -87,7 +106,7 @@ impl fmt::Display for FormRejection {
                 "expected a request with `Content-Type: application/x-www-form-urlencoded`",
             ),
             FormRejection::Body(e) => e.fmt(f),
-            FormRejection::Invalid(e) => write!(f, "invalid form: {e}"),
+            FormRejection::Invalid { detail, .. } => f.write_str(detail),
         }
     }
 }
@@ -97,14 +116,17 @@ impl Rejection for FormRejection {
         match self {
             FormRejection::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             FormRejection::Body(e) => e.status(),
-            FormRejection::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            FormRejection::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
     fn decorate(&self, error: crate::Error) -> crate::Error {
         match self {
             FormRejection::Body(e) => e.decorate(error),
-            _ => error,
+            FormRejection::Invalid { path, pointer, .. } => error
+                .with_extension("path", path)
+                .with_extension("pointer", pointer),
+            FormRejection::UnsupportedMediaType => error,
         }
     }
 }

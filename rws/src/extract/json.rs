@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::FromRequest;
 use super::body::{BodyRejection, read_limited};
+use super::field_path::FieldError;
 use super::rejection::{Rejection, rejection};
 use crate::Request;
 use crate::error::Error;
@@ -86,11 +87,13 @@ impl<T: DeserializeOwned> Json<T> {
                 match serde_path_to_error::deserialize::<_, T>(&mut de) {
                     Ok(value) => Ok(Json(value)),
                     Err(tracked) => {
-                        let path = tracked.path().to_string();
-                        let inner = tracked.into_inner();
+                        let inner = tracked.inner();
+                        let field = FieldError::new(tracked.path(), strip_position(inner));
                         Err(JsonRejection::Data {
-                            path,
-                            message: strip_position(&inner),
+                            detail: field.describe("field", "value"),
+                            path: field.path,
+                            pointer: field.pointer,
+                            message: field.message,
                             line: inner.line(),
                             column: inner.column(),
                         })
@@ -134,8 +137,13 @@ pub enum JsonRejection {
     },
     /// The JSON does not fit the expected type (422).
     Data {
-        /// The field path, like `items[2].price` (`.` for the root).
+        /// The detail: which field, and why.
+        detail: String,
+        /// The field path, like `items[2].price`; a missing field is named itself (`age`);
+        /// `.` for the root.
         path: String,
+        /// The same place as a JSON Pointer (RFC 6901): `/items/2/price`, `/age`.
+        pointer: String,
         /// What serde says.
         message: String,
         /// 1-based line of the error.
@@ -159,9 +167,7 @@ impl fmt::Display for JsonRejection {
             } => {
                 write!(f, "invalid JSON at line {line} column {column}: {message}")
             }
-            JsonRejection::Data { path, message, .. } => {
-                write!(f, "invalid value at `{path}`: {message}")
-            }
+            JsonRejection::Data { detail, .. } => f.write_str(detail),
         }
     }
 }
@@ -183,9 +189,14 @@ impl Rejection for JsonRejection {
                 .with_extension("line", line)
                 .with_extension("column", column),
             JsonRejection::Data {
-                path, line, column, ..
+                path,
+                pointer,
+                line,
+                column,
+                ..
             } => error
                 .with_extension("path", path)
+                .with_extension("pointer", pointer)
                 .with_extension("line", line)
                 .with_extension("column", column),
             JsonRejection::UnsupportedMediaType => error,

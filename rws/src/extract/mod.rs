@@ -12,6 +12,7 @@ mod connection_info;
 #[doc(hidden)]
 pub mod derive;
 mod extension;
+mod field_path;
 mod form;
 mod header;
 mod json;

@@ -7,6 +7,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::FromRequestParts;
+use super::field_path::{FieldError, urlencoded};
 use super::rejection::{Rejection, rejection};
 
 /// The query string deserialised into `T` with serde; repeated keys fill a `Vec`.
@@ -38,25 +39,39 @@ impl<T: DeserializeOwned + Send> FromRequestParts for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, QueryRejection> {
         let query = parts.uri.query().unwrap_or_default();
-        serde_html_form::from_str(query)
+        urlencoded(query.as_bytes())
             .map(Query)
-            .map_err(|e| QueryRejection(e.to_string()))
+            .map_err(QueryRejection)
     }
 }
 
-/// The query string does not deserialise into the type asked for (400).
+/// The query string does not deserialise into the type asked for (400), naming the parameter
+/// (`path` and `pointer` members, as `Json` has).
 #[derive(Debug)]
-pub struct QueryRejection(String);
+pub struct QueryRejection(FieldError);
+
+impl QueryRejection {
+    /// The parameter that failed, like `page` or `tag[1]`; `.` for the whole query.
+    pub fn path(&self) -> &str {
+        &self.0.path
+    }
+}
 
 impl fmt::Display for QueryRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid query string: {}", self.0)
+        f.write_str(&self.0.describe("query parameter", "query string"))
     }
 }
 
 impl Rejection for QueryRejection {
     fn status(&self) -> StatusCode {
         StatusCode::BAD_REQUEST
+    }
+
+    fn decorate(&self, error: crate::Error) -> crate::Error {
+        error
+            .with_extension("path", &self.0.path)
+            .with_extension("pointer", &self.0.pointer)
     }
 }
 
