@@ -96,3 +96,31 @@ keys! {
     "log.level" Text "diagnostic log filter (RUST_LOG wins) [info]",
     "log.access" Text "access log: common, combined, json or off [common]",
 }
+
+/// `; did you mean `port`?` for a near miss.
+pub(super) fn suggest(name: &str) -> String {
+    KEYS.iter()
+        .map(|k| (distance(name, k.name), k.name))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| format!("; did you mean `{k}`?"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}

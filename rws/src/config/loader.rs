@@ -8,7 +8,7 @@ use std::path::Path;
 use toml::{Table, Value};
 
 use super::Config;
-use super::keys::{KEYS, Key, Kind};
+use super::keys::{KEYS, Key, Kind, suggest};
 use super::validate::validate;
 
 /// Where a configuration value came from.
@@ -215,26 +215,27 @@ impl Loader {
                 )),
             }
         }
-        if !problems.is_empty() {
-            return Err(ConfigError { problems });
-        }
-
-        let config: Config = match serde_path_to_error::deserialize(Value::Table(merged)) {
-            Ok(config) => config,
-            Err(e) => {
-                let key = e.path().to_string();
-                let origin = origins.get(&key).cloned().unwrap_or(Origin::Default);
-                return Err(ConfigError {
-                    problems: vec![format!(
+        // Every value of the wrong type is reported: each failing key is dropped (its default
+        // stands in) and the rest deserialised again, so one mistake never hides the next.
+        let config: Config = loop {
+            match serde_path_to_error::deserialize(Value::Table(merged.clone())) {
+                Ok(config) => break config,
+                Err(e) => {
+                    let key = e.path().to_string();
+                    let origin = origins.get(&key).cloned().unwrap_or(Origin::Default);
+                    problems.push(format!(
                         "{origin}: `{key}`: {}",
                         e.into_inner().message().trim()
-                    )],
-                });
+                    ));
+                    if !remove(&mut merged, &key) {
+                        return Err(ConfigError { problems });
+                    }
+                }
             }
         };
-        let problems = validate(&config, |key| {
+        problems.extend(validate(&config, |key| {
             origins.get(key).cloned().unwrap_or(Origin::Default)
-        });
+        }));
         if problems.is_empty() {
             Ok(Loaded { config, origins })
         } else {
@@ -350,6 +351,17 @@ fn insert(table: &mut Table, key: &str, value: Value) {
     }
 }
 
+/// Removes the dotted `key` from `table`; whether it was there.
+fn remove(table: &mut Table, key: &str) -> bool {
+    match key.split_once('.') {
+        None => table.remove(key).is_some(),
+        Some((head, rest)) => match table.get_mut(head) {
+            Some(Value::Table(inner)) => remove(inner, rest),
+            _ => false,
+        },
+    }
+}
+
 fn lookup<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     key.split('.').try_fold(value, |v, part| v.get(part))
 }
@@ -378,144 +390,5 @@ fn from_text(key: &Key, text: &str) -> Result<Value, String> {
     }
 }
 
-/// `; did you mean `port`?` for a near miss.
-fn suggest(name: &str) -> String {
-    KEYS.iter()
-        .map(|k| (distance(name, k.name), k.name))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| format!("; did you mean `{k}`?"))
-        .unwrap_or_default()
-}
-
-/// Levenshtein distance.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(current + 1);
-            previous = current;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_key_list_names_every_field() {
-        let mut full = Config {
-            root: Some(".".into()),
-            workers: Some(2),
-            redirect_port: Some(80),
-            ..Config::default()
-        };
-        full.tls.cert = Some("c".into());
-        full.tls.key = Some("k".into());
-        full.files.cache_control = Some("x".into());
-        full.files.spa_fallback = Some("index.html".into());
-        full.cors.max_age = Some(super::super::HumanDuration(std::time::Duration::from_secs(
-            1,
-        )));
-        full.security_headers.content_security_policy = Some("default-src 'self'".into());
-        let Value::Table(table) = Value::try_from(&full).unwrap() else {
-            panic!()
-        };
-        let mut leaves = Vec::new();
-        flatten(&table, "", &mut leaves);
-        let mut fields: Vec<&str> = leaves.iter().map(|(k, _)| k.as_str()).collect();
-        let mut keys: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
-        fields.sort_unstable();
-        keys.sort_unstable();
-        assert_eq!(fields, keys);
-    }
-
-    #[test]
-    fn precedence_cli_over_env_over_file_over_default() {
-        let loaded = Loader::new()
-            .file_text(
-                "f.toml",
-                "port = 1\naddress = \"0.0.0.0\"\n[log]\nlevel = \"warn\"\n",
-            )
-            .env([
-                ("RWS_CONFIG_PORT", "2"),
-                ("RWS_CONFIG_LOG_LEVEL", "debug"),
-                ("HOME", "/x"),
-            ])
-            .set("port", "3", "--port")
-            .load()
-            .unwrap();
-        assert_eq!(loaded.config.port, 3);
-        assert_eq!(loaded.config.log.level, "debug");
-        assert_eq!(loaded.config.address.to_string(), "0.0.0.0");
-        assert_eq!(loaded.origin("port"), &Origin::Cli("--port".into()));
-        assert_eq!(
-            loaded.origin("log.level"),
-            &Origin::Env("RWS_CONFIG_LOG_LEVEL".into())
-        );
-        assert_eq!(
-            loaded.origin("address"),
-            &Origin::File {
-                path: "f.toml".into(),
-                line: 2
-            }
-        );
-        assert_eq!(loaded.origin("limits.body"), &Origin::Default);
-        let described = loaded.describe();
-        assert!(
-            described.contains("port = 3  # command line --port\n"),
-            "{described}"
-        );
-        assert!(
-            described.contains("address = \"0.0.0.0\"  # f.toml:2\n"),
-            "{described}"
-        );
-        assert!(described.contains("# root (unset)"), "{described}");
-    }
-
-    fn problems(loader: Loader) -> Vec<String> {
-        loader.load().unwrap_err().problems().to_vec()
-    }
-
-    #[test]
-    fn bad_values_name_the_key_the_place_and_why() {
-        let file = |text: &str| problems(Loader::new().file_text("rws.config.toml", text));
-        assert_eq!(
-            file("\n\nport = 70000\n"),
-            ["rws.config.toml:3: `port`: invalid value: integer `70000`, expected u16"]
-        );
-        assert_eq!(
-            file("[limits]\nbody = \"lots\"\n")[0]
-                .split(": ")
-                .take(2)
-                .collect::<Vec<_>>(),
-            ["rws.config.toml:2", "`limits.body`"]
-        );
-        assert_eq!(
-            file("prot = 1\n"),
-            ["rws.config.toml:1: unknown key `prot`; did you mean `port`?"]
-        );
-        assert!(file("port = \n")[0].starts_with("rws.config.toml:1: "));
-        assert!(file("[log]\naccess = \"xml\"\n")[0].contains("unknown variant `xml`"));
-        assert_eq!(
-            problems(Loader::new().env([("RWS_CONFIG_PORT", "http")])),
-            ["environment variable RWS_CONFIG_PORT=\"http\": `port` expects an integer"]
-        );
-        assert_eq!(
-            problems(Loader::new().env([("RWS_CONFIG_PROT", "1")])),
-            ["environment variable RWS_CONFIG_PROT: not a setting; did you mean `port`?"]
-        );
-        assert_eq!(
-            problems(Loader::new().set("files.listing", "maybe", "--listing")),
-            ["command line --listing \"maybe\": `files.listing` expects true or false"]
-        );
-    }
-}
+mod tests;
