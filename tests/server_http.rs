@@ -158,3 +158,43 @@ async fn head_over_the_wire_announces_the_length_without_a_body() {
     assert!(text.contains("content-length: 5"), "{text}");
     server.stop().await.unwrap();
 }
+
+/// RFC 9112 §3.2: an HTTP/1.1 request without `Host`, with two, with a bad one, or whose
+/// absolute-form target names another host is a 400 problem, and the connection closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_1_1_requests_name_their_host_once_and_consistently() {
+    let server = TestServer::start(app(), |s| s).await;
+    for (request, status) in [
+        ("GET / HTTP/1.1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a@b\r\n\r\n", 400),
+        (
+            "GET http://a.example/ HTTP/1.1\r\nHost: b.example\r\n\r\n",
+            400,
+        ),
+        (
+            "GET http://a.example/ HTTP/1.1\r\nHost: A.example:80\r\n\r\n",
+            200,
+        ),
+        ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+        ("GET / HTTP/1.0\r\n\r\n", 200),
+    ] {
+        let mut stream = server.connect().await;
+        let res = raw_request(&mut stream, request).await;
+        let first = res.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("HTTP/1.") && first[8..].starts_with(&format!(" {status} ")),
+            "{request:?}: {res}"
+        );
+        if status == 400 {
+            assert!(
+                res.contains("application/problem+json"),
+                "{request:?}: {res}"
+            );
+            assert!(
+                res.to_ascii_lowercase().contains("connection: close"),
+                "{res}"
+            );
+        }
+    }
+}

@@ -239,6 +239,23 @@ async fn certificates_swap_under_open_connections() {
     assert_eq!(presented_now.replace('\r', ""), pem_body(&second));
 }
 
+/// The TLS side keeps RFC 9112's host rules too: no `Host` is a 400 problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_request_without_host_is_a_400() {
+    let dir = Folder::new("tls-host");
+    let (cert, key) = certificate(&dir, "host", &["localhost"]);
+    let port = serve(Tls::from_pem_files(&cert, &key).unwrap()).await;
+    let mut stream = connect(port, &[&cert]).await;
+    stream.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    let res = String::from_utf8_lossy(&buf[..n]);
+    assert!(res.starts_with("HTTP/1.1 400 Bad Request"), "{res}");
+    assert!(res.contains("must have a `Host` header"), "{res}");
+    let mut good = connect(port, &[&cert]).await;
+    assert!(get(&mut good).await.starts_with("HTTP/1.1 200 OK"));
+}
+
 #[test]
 fn bad_pem_and_mismatched_keys_name_the_file() {
     let dir = Folder::new("tls-bad");

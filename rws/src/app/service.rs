@@ -127,6 +127,17 @@ impl fmt::Debug for ResponseFuture {
     }
 }
 
+impl ResponseFuture {
+    /// A response decided before the app (a request the server refuses), finished like the
+    /// app's own: no body for HEAD.
+    pub(crate) fn ready(res: Response, head: bool) -> Self {
+        ResponseFuture {
+            inner: CatchUnwind::new(Box::pin(std::future::ready(res)), None),
+            head,
+        }
+    }
+}
+
 impl Future for ResponseFuture {
     type Output = Result<Response, Infallible>;
 

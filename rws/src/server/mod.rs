@@ -11,6 +11,7 @@
 //! ```
 
 mod conn;
+mod host;
 #[cfg(feature = "http3")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http3")))]
 pub mod http3;

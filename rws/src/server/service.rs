@@ -78,10 +78,14 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
             }
             _ => (Body::from(incoming), None),
         };
-        let inner = self
-            .app
-            .dispatch(Request::from_parts(parts, body))
-            .instrument(span);
+        let inner = match super::host::check(&parts) {
+            Ok(()) => self.app.dispatch(Request::from_parts(parts, body)),
+            Err(refused) => {
+                let head = parts.method == http::Method::HEAD;
+                ResponseFuture::ready(refused.into_response(), head)
+            }
+        }
+        .instrument(span);
         ConnFuture {
             inner,
             timeout: None,
