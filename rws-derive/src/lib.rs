@@ -12,11 +12,14 @@ use proc_macro::TokenStream;
 ///
 /// Fields marked `#[from_header("…")]`, `#[from_query("…")]`, `#[from_path("…")]` or
 /// `#[from_cookie("…")]` are parsed with `FromStr` (`Option<T>` fields are optional; a missing
-/// required one is a 400 naming the field and its source); `#[from_state]` clones an app state
+/// required one is a 400 naming the field and its source); a header field whose type
+/// implements `rws::extract::FromHeader` (like `BearerToken`) keeps that type's own rejection; `#[from_state]` clones an app state
 /// value; `#[from_body]` takes any body extractor; an unmarked field is any head extractor. A
 /// struct with no field attributes is the body itself, JSON or urlencoded by `Content-Type`.
 ///
-/// ```ignore
+/// ```
+/// use rws::prelude::*;
+///
 /// #[derive(FromRequest)]
 /// struct AuthPayload {
 ///     #[from_header("Authorization")]
@@ -24,6 +27,17 @@ use proc_macro::TokenStream;
 ///     #[from_query("locale")]
 ///     locale: Option<String>,
 /// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = App::empty().get("/me", |a: AuthPayload| async move {
+///     format!("{} {}", a.token.as_str(), a.locale.unwrap_or_default())
+/// });
+/// let client = TestClient::new(app);
+/// let res = client.get("/me?locale=fr").header("authorization", "Bearer abc").send().await;
+/// assert_eq!(res.text().await, "abc fr");
+/// // BearerToken's own rejection: 401 with `WWW-Authenticate: Bearer`.
+/// assert_eq!(client.get("/me").send().await.status(), StatusCode::UNAUTHORIZED);
+/// # }
 /// ```
 #[proc_macro_derive(
     FromRequest,
@@ -39,7 +53,10 @@ pub fn derive_from_request(input: TokenStream) -> TokenStream {
 /// are checked when present. A struct that also derives `FromRequest` is validated when
 /// extracted; `Valid<E>` validates any other extractor.
 ///
-/// ```ignore
+/// ```
+/// use rws::prelude::*;
+/// use serde::Deserialize;
+///
 /// #[derive(Deserialize, Validate, FromRequest)]
 /// struct CreateUser {
 ///     #[validate(length(min = 1, max = 50))]
@@ -47,6 +64,13 @@ pub fn derive_from_request(input: TokenStream) -> TokenStream {
 ///     #[validate(email)]
 ///     email: String,
 /// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::empty().post("/users", |u: CreateUser| async move { u.name }));
+/// let bad = serde_json::json!({"name": "", "email": "nope"});
+/// let res = client.post("/users").json(&bad).send().await;
+/// assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+/// # }
 /// ```
 #[proc_macro_derive(Validate, attributes(validate))]
 pub fn derive_validate(input: TokenStream) -> TokenStream {

@@ -10,12 +10,20 @@ use proc_macro::TokenStream;
 
 /// Declares a route handler, registered with every `App::new()` at start-up.
 ///
-/// ```ignore
-/// #[rws::route(GET, "/users/:id")]
+/// ```
+/// use rws::prelude::*;
+///
+/// #[route(GET, "/users/:id")]
 /// async fn get_user(Path(id): Path<u64>) -> String { format!("user {id}") }
 ///
-/// #[rws::route(GET | HEAD, "/health", name = "health")]
+/// #[route(GET | HEAD, "/health", name = "health")]
 /// async fn health() -> &'static str { "ok" }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new());
+/// assert_eq!(client.get("/users/7").send().await.text().await, "user 7");
+/// assert_eq!(get_user(Path(8)).await, "user 8"); // still an ordinary function
+/// # }
 /// ```
 ///
 /// The function stays as written and callable; the macro adds one `inventory` registration and
@@ -28,7 +36,7 @@ pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Runs `async fn main` on a multi-thread tokio runtime, with `tracing` initialised from
 /// `RUST_LOG` (when rws's `logging` feature is on).
 ///
-/// ```ignore
+/// ```no_run
 /// #[rws::main]
 /// async fn main() -> Result<(), rws::ServeError> {
 ///     rws::App::new().serve("127.0.0.1:7878").await

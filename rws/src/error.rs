@@ -20,7 +20,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 ///
 /// ```
 /// use rws::Error;
-/// use http::StatusCode;
+/// use rws::http::StatusCode;
 ///
 /// let e = Error::not_found("no user with id 7").with_extension("id", 7);
 /// assert_eq!(e.status(), StatusCode::NOT_FOUND);
@@ -36,7 +36,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 ///
 /// ```
 /// # use rws::Error;
-/// # use http::StatusCode;
+/// # use rws::http::StatusCode;
 /// fn parse(s: &str) -> Result<u32, Error> {
 ///     Ok(s.parse::<u32>()?) // a ParseIntError becomes a 500
 /// }

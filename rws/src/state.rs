@@ -68,7 +68,7 @@ impl fmt::Debug for StateMap {
 /// struct CurrentUser;
 /// impl FromRequestParts for CurrentUser {
 ///     type Rejection = rws::Error;
-///     async fn from_request_parts(parts: &mut http::request::Parts) -> Result<Self, rws::Error> {
+///     async fn from_request_parts(parts: &mut rws::http::request::Parts) -> Result<Self, rws::Error> {
 ///         Ok(CurrentUser)
 ///     }
 ///     fn requirements(r: &mut Requirements) {
@@ -96,7 +96,7 @@ impl Requirements {
     ///
     /// impl FromRequestParts for Tenant {
     ///     type Rejection = rws::Error;
-    ///     async fn from_request_parts(parts: &mut http::request::Parts) -> Result<Self, rws::Error> {
+    ///     async fn from_request_parts(parts: &mut rws::http::request::Parts) -> Result<Self, rws::Error> {
     ///         parts.extensions.get::<Tenant>().cloned().ok_or_else(|| rws::Error::internal("no TenantLayer"))
     ///     }
     ///     fn requirements(r: &mut Requirements) {

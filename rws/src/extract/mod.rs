@@ -58,7 +58,7 @@ pub use validator::{ValidationError, ValidationErrors};
 ///
 /// ```
 /// use rws::extract::FromRequestParts;
-/// use http::request::Parts;
+/// use rws::http::request::Parts;
 ///
 /// struct UserAgent(String);
 ///

@@ -14,7 +14,7 @@
 //!     .get("/", || async { "hi" })
 //!     .wrap(middleware::from_fn(|req: Request, next: Next| async move {
 //!         let mut res = next.run(req).await;
-//!         res.headers_mut().insert("x-powered-by", http::HeaderValue::from_static("rws"));
+//!         res.headers_mut().insert("x-powered-by", rws::http::HeaderValue::from_static("rws"));
 //!         res
 //!     }));
 //! # let _ = app;

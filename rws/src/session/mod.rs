@@ -64,7 +64,7 @@ pub fn destroy_cookie(name: &str) -> String {
 /// The value of the cookie `name` in `req`'s `Cookie` headers.
 ///
 /// ```
-/// let req = http::Request::get("/").header("cookie", "a=1; sid=xyz").body(()).unwrap();
+/// let req = rws::http::Request::get("/").header("cookie", "a=1; sid=xyz").body(()).unwrap();
 /// assert_eq!(rws::session::session_id_from_request(&req, "sid").as_deref(), Some("xyz"));
 /// ```
 pub fn session_id_from_request<B>(req: &http::Request<B>, name: &str) -> Option<String> {

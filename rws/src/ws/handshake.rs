@@ -12,14 +12,14 @@ use crate::header_list;
 /// [`WebSocketUpgrade`](super::WebSocketUpgrade) does.
 ///
 /// ```
-/// let req = http::Request::get("/chat")
+/// let req = rws::http::Request::get("/chat")
 ///     .header("connection", "keep-alive, Upgrade")
 ///     .header("upgrade", "websocket")
 ///     .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
 ///     .body(())
 ///     .unwrap();
 /// assert!(rws::ws::is_upgrade_request(&req));
-/// assert!(!rws::ws::is_upgrade_request(&http::Request::get("/chat").body(()).unwrap()));
+/// assert!(!rws::ws::is_upgrade_request(&rws::http::Request::get("/chat").body(()).unwrap()));
 /// ```
 pub fn is_upgrade_request<B>(req: &Request<B>) -> bool {
     if req.method() == Method::CONNECT {
