@@ -2,9 +2,6 @@
 
 mod expand;
 mod parse;
-#[path = "../../../rws/src/router/pattern.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod pattern;
 mod validate;
 
 use proc_macro2::TokenStream;

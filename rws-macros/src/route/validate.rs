@@ -5,7 +5,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
 
 use super::parse::RouteArgs;
-use super::pattern::Pattern;
+use rws_pattern::Pattern;
 
 /// The facts the expansion needs.
 pub(crate) struct Checked<'a> {

@@ -44,6 +44,7 @@ pub(crate) use rejection;
 /// refuses every route and fallback where it can see that; what remains (the extractor called
 /// by hand in a middleware, say) gets a problem body naming the layer (`missing_layer`), and
 /// one explanation in the log per extractor, not one per request.
+#[cfg(any(feature = "cookies", feature = "auth"))]
 pub(crate) fn missing_layer(extractor: &'static str, layer: &'static str) -> Error {
     static LOGGED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
     let first = LOGGED.lock().is_ok_and(|mut logged| {

@@ -25,7 +25,6 @@
 
 mod methods;
 mod params;
-mod pattern;
 mod tree;
 
 use std::fmt;
@@ -33,8 +32,8 @@ use std::fmt;
 pub(crate) use methods::{Resolution, RouteTable};
 pub use params::{DecodeError, Params};
 pub(crate) use params::{Ranges, decode};
-pub(crate) use pattern::Pattern;
-pub use pattern::{PatternError, PatternErrorKind};
+pub(crate) use rws_pattern::Pattern;
+pub use rws_pattern::{PatternError, PatternErrorKind};
 
 /// A path router mapping patterns to values of type `T`.
 #[derive(Debug)]

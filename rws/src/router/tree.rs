@@ -6,7 +6,7 @@
 
 use super::InsertError;
 use super::params::Ranges;
-use super::pattern::Piece;
+use rws_pattern::Piece;
 
 #[derive(Debug)]
 pub(crate) struct Leaf<T> {

@@ -1,10 +1,27 @@
-//! Route patterns: `/users/:id`, `/files/*path`, parsed and validated once at insertion.
+//! Route patterns of the rws web framework: `/users/:id`, `/files/*path`, parsed and validated.
+//!
+//! One parser for two users: `rws`'s router compiles patterns with it when an app is built, and
+//! `rws-macros` checks the pattern of a `#[route]` with it at compile time, pointing at the
+//! offending byte. Users depend on `rws`, which re-exports [`PatternError`] and
+//! [`PatternErrorKind`] from `rws::router`.
+//!
+//! ```
+//! use rws_pattern::{Pattern, PatternErrorKind, Piece};
+//!
+//! let p = Pattern::parse("/users/:id/files/*rest").unwrap();
+//! assert_eq!(p.names, ["id".into(), "rest".into()]);
+//! assert_eq!(p.pieces[1], Piece::Param("id".into()));
+//!
+//! let e = Pattern::parse("/users/:id.json").unwrap_err();
+//! assert_eq!(e.kind(), &PatternErrorKind::MixedSegment);
+//! assert_eq!(e.offset(), 7);
+//! ```
 
 use std::fmt;
 
 /// One piece of a parsed pattern, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Piece {
+pub enum Piece {
     /// Literal bytes, possibly spanning several segments (`/users/`).
     Static(Box<str>),
     /// `:name`: exactly one non-empty segment.
@@ -15,9 +32,11 @@ pub(crate) enum Piece {
 
 /// A validated route pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Pattern {
-    pub(crate) pieces: Vec<Piece>,
-    pub(crate) names: Vec<Box<str>>,
+pub struct Pattern {
+    /// The pieces, in order: literals and parameters alternate.
+    pub pieces: Vec<Piece>,
+    /// The parameter names, in order.
+    pub names: Vec<Box<str>>,
 }
 
 /// Why a pattern was refused.
@@ -146,7 +165,7 @@ fn is_name_char(c: char) -> bool {
 
 impl Pattern {
     /// Parses and validates `pattern`.
-    pub(crate) fn parse(pattern: &str) -> Result<Pattern, PatternError> {
+    pub fn parse(pattern: &str) -> Result<Pattern, PatternError> {
         let err = |at: usize, kind: PatternErrorKind| PatternError {
             pattern: pattern.into(),
             at,
