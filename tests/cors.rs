@@ -181,14 +181,37 @@ async fn cors_on_a_nest_or_a_route_answers_its_preflights() {
     }
 }
 
+/// Bad CORS settings never panic a builder: `App::build` lists every one, with where the layer
+/// was added, beside the app's other problems.
 #[test]
-#[should_panic(expected = "credentials cannot be allowed for any origin")]
-fn credentials_with_any_origin_is_refused() {
-    let _ = CorsLayer::new().allow_credentials(true).allow_any_origin();
-}
-
-#[test]
-#[should_panic(expected = "is not an origin")]
-fn a_malformed_origin_is_refused() {
-    let _ = CorsLayer::new().allow_origin("https://app.example/path");
+fn bad_settings_are_build_errors_naming_the_value_and_the_place() {
+    let err = App::empty()
+        .get("/", || async { "" })
+        .wrap(
+            CorsLayer::new()
+                .allow_origin("https://app.example/path")
+                .allow_headers(["x-ok", "bad header"])
+                .expose_headers(["also bad\n"]),
+        )
+        .wrap(CorsLayer::new().allow_credentials(true).allow_any_origin())
+        .put(
+            "/one",
+            (|| async { "" }).with(CorsLayer::new().allow_origin("ftp:/nope")),
+        )
+        .build()
+        .unwrap_err();
+    let problems = err.problems();
+    assert_eq!(problems.len(), 5, "{err}");
+    let expect = [
+        "\"https://app.example/path\" is not an origin",
+        "CORS: `bad header` is not a header name",
+        "CORS: `also bad\n` is not a header name",
+        "credentials cannot be allowed for any origin",
+        "\"ftp:/nope\" is not an origin",
+    ];
+    for (problem, text) in problems.iter().zip(expect) {
+        assert!(problem.contains(text), "{problem:?} should say {text:?}");
+        assert!(problem.contains("cors.rs:"), "{problem:?} should say where");
+    }
+    assert!(problems[4].contains("route PUT /one"), "{}", problems[4]);
 }

@@ -189,3 +189,31 @@ async fn curl_sees_the_429_sequence_over_tcp() {
     }
     server.stop().await.unwrap();
 }
+
+/// A quota of nothing never panics the builder: `App::build` names the layer and the quota.
+#[test]
+fn an_empty_quota_is_a_build_error() {
+    let err = App::empty()
+        .get("/", || async { "" })
+        .wrap(RateLimitLayer::per_ip(Quota::per_second(0)).named("api"))
+        .wrap(RateLimitLayer::global(Quota::new(
+            5,
+            std::time::Duration::ZERO,
+        )))
+        .build()
+        .unwrap_err();
+    let problems = err.problems();
+    assert_eq!(problems.len(), 2, "{err}");
+    assert!(
+        problems[0].starts_with("RateLimitLayer `api`: a quota allows at least one request"),
+        "{err}"
+    );
+    assert!(
+        problems[1].contains("a quota's period is longer than zero"),
+        "{err}"
+    );
+    assert!(
+        problems.iter().all(|p| p.contains("rate_limit.rs:")),
+        "{err}"
+    );
+}

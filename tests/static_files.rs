@@ -237,3 +237,25 @@ fn a_missing_folder_is_a_build_error() {
     assert!(message.contains("static_files.rs"), "{message}");
     assert!(message.contains("not a folder"), "{message}");
 }
+
+/// A bad option never panics the builder: `App::build` names it, once per `serve_dir`.
+#[test]
+fn a_bad_cache_control_is_a_build_error() {
+    let err = App::empty()
+        .serve_dir("/s", ServeDir::new(".").cache_control("max-age=60\nx: y"))
+        .get("/f", ServeFile::new("Cargo.toml").cache_control("\0"))
+        .build()
+        .unwrap_err();
+    let problems = err.problems();
+    assert_eq!(problems.len(), 2, "{err}");
+    assert!(problems[0].starts_with("ServeDir(\".\"): cache_control(\"max-age=60\\nx: y\"): not a valid `Cache-Control` header value"), "{}", problems[0]);
+    assert!(
+        problems[1].starts_with("ServeFile(\"Cargo.toml\"): cache_control("),
+        "{}",
+        problems[1]
+    );
+    assert!(
+        problems.iter().all(|p| p.contains("static_files.rs:")),
+        "{err}"
+    );
+}

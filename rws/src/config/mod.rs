@@ -136,12 +136,9 @@ impl Config {
         usize::try_from(self.limits.body.0).unwrap_or(usize::MAX)
     }
 
-    /// The CORS middleware `[cors]` describes, if it allows any origin.
-    ///
-    /// # Panics
-    ///
-    /// If the configuration was not checked by [`Loader::load`] and has an invalid origin,
-    /// header name, or credentials with `*`.
+    /// The CORS middleware `[cors]` describes, if it allows any origin. A configuration that
+    /// was not checked by [`Loader::load`] and has an invalid origin, header name, or
+    /// credentials with `*` gives a layer that `App::build` refuses, naming the value.
     pub fn cors(&self) -> Option<CorsLayer> {
         let c = &self.cors;
         if c.origins.is_empty() {

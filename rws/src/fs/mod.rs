@@ -51,6 +51,8 @@ struct Options {
     cache_control: Option<HeaderValue>,
     fallback: Option<PathBuf>,
     blocking_pool: bool,
+    // Values that could not be used, reported by `App::build` with where the route was added.
+    problems: Vec<String>,
 }
 
 impl Default for Options {
@@ -62,6 +64,7 @@ impl Default for Options {
             cache_control: None,
             fallback: None,
             blocking_pool: false,
+            problems: Vec::new(),
         }
     }
 }
@@ -92,15 +95,15 @@ macro_rules! shared_options {
             self.options(|o| o.precompressed = enabled)
         }
 
-        /// The `Cache-Control` header of file responses (default none).
-        ///
-        /// # Panics
-        ///
-        /// If `value` is not a valid header value (a newline in it, say).
+        /// The `Cache-Control` header of file responses (default none). A value that is not a
+        /// valid header value (a newline in it, say) is reported by `App::build`.
         pub fn cache_control(self, value: &str) -> Self {
-            let value = HeaderValue::from_str(value)
-                .unwrap_or_else(|_| panic!("`{value}` is not a valid Cache-Control value"));
-            self.options(|o| o.cache_control = Some(value))
+            self.options(|o| match HeaderValue::from_str(value) {
+                Ok(value) => o.cache_control = Some(value),
+                Err(_) => o.problems.push(format!(
+                    "cache_control({value:?}): not a valid `Cache-Control` header value"
+                )),
+            })
         }
 
         /// Looks files up on tokio's blocking pool instead of on the request's task (default
@@ -237,6 +240,13 @@ impl Handler<FilesHandler> for ServeDir {
     }
 
     fn requirements(_: &mut Requirements) {}
+
+    fn problems(&self) -> Vec<String> {
+        let root = self.inner.root.display();
+        (self.inner.options.problems.iter())
+            .map(|p| format!("ServeDir(\"{root}\"): {p}"))
+            .collect()
+    }
 }
 
 impl Handler<FilesHandler> for ServeFile {
@@ -245,6 +255,13 @@ impl Handler<FilesHandler> for ServeFile {
     }
 
     fn requirements(_: &mut Requirements) {}
+
+    fn problems(&self) -> Vec<String> {
+        let path = self.inner.0.display();
+        (self.inner.1.problems.iter())
+            .map(|p| format!("ServeFile(\"{path}\"): {p}"))
+            .collect()
+    }
 }
 
 /// The raw value of the matched route's trailing `*wildcard`, or `""`.
@@ -297,8 +314,10 @@ impl App {
                 dir.root().display()
             ))
         };
-        this.get(&format!("{prefix}/"), dir.clone())
-            .get(&format!("{prefix}/*path"), dir)
+        // Two routes, one folder: its problems are reported once.
+        let quiet = dir.clone().options(|o| o.problems.clear());
+        this.get(&format!("{prefix}/"), dir)
+            .get(&format!("{prefix}/*path"), quiet)
     }
 }
 

@@ -43,6 +43,8 @@ pub struct CorsLayer {
     expose: Vec<HeaderName>,
     credentials: bool,
     max_age: Option<Duration>,
+    // Values that could not be used; `App::build` reports them with where the layer was added.
+    problems: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -90,6 +92,7 @@ impl CorsLayer {
             expose: Vec::new(),
             credentials: false,
             max_age: None,
+            problems: Vec::new(),
         }
     }
 
@@ -97,29 +100,25 @@ impl CorsLayer {
     /// with a wildcard leftmost label (`https://*.example.com`, which does not match
     /// `https://example.com` itself). `"*"` allows any origin.
     ///
-    /// # Panics
-    ///
-    /// If `origin` is not an origin or pattern (a path after the host, say), or if it is `*`
-    /// while credentials are allowed.
+    /// A value that is not an origin or pattern (a path after the host, say) is reported by
+    /// `App::build`, with where the layer was added.
     pub fn allow_origin(mut self, origin: &str) -> Self {
         if origin == "*" {
             return self.allow_any_origin();
         }
-        let pattern = OriginPattern::parse(origin).unwrap_or_else(|why| panic!("{why}"));
-        match &mut self.origins {
-            Origins::Listed(list) => list.push(pattern),
-            _ => self.origins = Origins::Listed(vec![pattern]),
+        match OriginPattern::parse(origin) {
+            Ok(pattern) => match &mut self.origins {
+                Origins::Listed(list) => list.push(pattern),
+                _ => self.origins = Origins::Listed(vec![pattern]),
+            },
+            Err(why) => self.problems.push(why),
         }
         self
     }
 
-    /// Allows any origin (`Access-Control-Allow-Origin: *`).
-    ///
-    /// # Panics
-    ///
-    /// If credentials are allowed: browsers refuse credentials for `*`.
+    /// Allows any origin (`Access-Control-Allow-Origin: *`). With credentials allowed too, the
+    /// layer is refused by `App::build`: browsers refuse credentials for `*`.
     pub fn allow_any_origin(mut self) -> Self {
-        assert!(!self.credentials, "{CREDENTIALS_WITH_ANY}");
         self.origins = Origins::Any;
         self
     }
@@ -139,13 +138,10 @@ impl CorsLayer {
         self
     }
 
-    /// Request headers a cross-origin request may send beyond the CORS-safelisted ones.
-    ///
-    /// # Panics
-    ///
-    /// If a name is not a valid header name.
+    /// Request headers a cross-origin request may send beyond the CORS-safelisted ones. A name
+    /// that is not a header name is reported by `App::build`.
     pub fn allow_headers<'a>(mut self, headers: impl IntoIterator<Item = &'a str>) -> Self {
-        self.headers = AllowHeaders::Listed(names(headers));
+        self.headers = AllowHeaders::Listed(names(headers, &mut self.problems));
         self
     }
 
@@ -155,26 +151,16 @@ impl CorsLayer {
         self
     }
 
-    /// Response headers the browser lets scripts read beyond the safelisted ones.
-    ///
-    /// # Panics
-    ///
-    /// If a name is not a valid header name.
+    /// Response headers the browser lets scripts read beyond the safelisted ones. A name that
+    /// is not a header name is reported by `App::build`.
     pub fn expose_headers<'a>(mut self, headers: impl IntoIterator<Item = &'a str>) -> Self {
-        self.expose = names(headers);
+        self.expose = names(headers, &mut self.problems);
         self
     }
 
-    /// Lets cross-origin requests carry credentials (cookies, `Authorization`).
-    ///
-    /// # Panics
-    ///
-    /// If any origin is allowed (`*`): list the origins instead.
+    /// Lets cross-origin requests carry credentials (cookies, `Authorization`). With any origin
+    /// allowed (`*`), the layer is refused by `App::build`: list the origins instead.
     pub fn allow_credentials(mut self, allow: bool) -> Self {
-        assert!(
-            !(allow && matches!(self.origins, Origins::Any)),
-            "{CREDENTIALS_WITH_ANY}"
-        );
         self.credentials = allow;
         self
     }
@@ -282,6 +268,14 @@ const CREDENTIALS_WITH_ANY: &str =
     "CORS: credentials cannot be allowed for any origin (`*`); list the origins instead";
 
 impl Middleware for CorsLayer {
+    fn problems(&self) -> Vec<String> {
+        let mut problems = self.problems.clone();
+        if self.credentials && matches!(self.origins, Origins::Any) {
+            problems.push(CREDENTIALS_WITH_ANY.to_owned());
+        }
+        problems
+    }
+
     async fn handle(&self, req: Request, next: Next) -> Response {
         let Some(origin) = req.headers().get(header::ORIGIN).cloned() else {
             let mut res = next.run(req).await;
@@ -401,14 +395,19 @@ impl OriginPattern {
     }
 }
 
-fn names<'a>(headers: impl IntoIterator<Item = &'a str>) -> Vec<HeaderName> {
-    headers
-        .into_iter()
-        .map(|h| {
-            HeaderName::from_bytes(h.as_bytes())
-                .unwrap_or_else(|_| panic!("`{h}` is not a header name"))
-        })
-        .collect()
+/// The valid header names of `headers`; the others go to `problems`.
+fn names<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    problems: &mut Vec<String>,
+) -> Vec<HeaderName> {
+    let mut out = Vec::new();
+    for h in headers {
+        match HeaderName::from_bytes(h.as_bytes()) {
+            Ok(name) => out.push(name),
+            Err(_) => problems.push(format!("CORS: `{h}` is not a header name")),
+        }
+    }
+    out
 }
 
 fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {

@@ -11,17 +11,27 @@ pub struct Quota {
 }
 
 impl Quota {
-    /// `requests` per `period`, all of which may come at once.
-    ///
-    /// # Panics
-    ///
-    /// If `requests` is 0 or `period` is zero.
+    /// `requests` per `period`, all of which may come at once. A quota of no requests or of a
+    /// zero period is refused by `App::build` (through [`problem`](Self::problem)), never by a
+    /// panic.
     pub fn new(requests: u32, period: Duration) -> Self {
-        assert!(requests > 0, "a quota allows at least one request");
-        assert!(!period.is_zero(), "a quota's period is longer than zero");
         Quota {
             burst: requests,
             period,
+        }
+    }
+
+    /// What is wrong with this quota, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if self.burst == 0 {
+            Some(format!(
+                "a quota allows at least one request (got 0 per {:?})",
+                self.period
+            ))
+        } else if self.period.is_zero() {
+            Some("a quota's period is longer than zero".to_owned())
+        } else {
+            None
         }
     }
 
@@ -52,7 +62,7 @@ impl Quota {
 
     /// Nanoseconds between two requests at the sustained rate.
     fn emission(&self) -> u64 {
-        u64::try_from(self.period.as_nanos() / u128::from(self.burst))
+        u64::try_from(self.period.as_nanos() / u128::from(self.burst.max(1)))
             .unwrap_or(u64::MAX)
             .max(1)
     }
@@ -80,7 +90,7 @@ pub enum Decision {
 /// whose TAT is `tat` (`None`: never seen). Returns the decision and the new TAT to store.
 pub(crate) fn check(quota: Quota, tat: Option<u64>, now: u64) -> (Decision, u64) {
     let t = quota.emission();
-    let tolerance = t.saturating_mul(u64::from(quota.burst - 1));
+    let tolerance = t.saturating_mul(u64::from(quota.burst.saturating_sub(1)));
     let tat = tat.unwrap_or(now).max(now);
     if tat > now.saturating_add(tolerance) {
         let retry_after = Duration::from_nanos(tat - tolerance - now);
@@ -92,7 +102,7 @@ pub(crate) fn check(quota: Quota, tat: Option<u64>, now: u64) -> (Decision, u64)
         .saturating_sub(new_tat.saturating_sub(t));
     let remaining = u32::try_from(room / t)
         .unwrap_or(u32::MAX)
-        .min(quota.burst - 1);
+        .min(quota.burst.saturating_sub(1));
     let reset = Duration::from_nanos(new_tat - now);
     (Decision::Allowed { remaining, reset }, new_tat)
 }

@@ -164,6 +164,14 @@ impl<S: RateLimitStore> RateLimitLayer<S> {
 }
 
 impl<S: RateLimitStore> Middleware for RateLimitLayer<S> {
+    fn problems(&self) -> Vec<String> {
+        self.quota
+            .problem()
+            .map(|p| format!("RateLimitLayer `{}`: {p}", self.name))
+            .into_iter()
+            .collect()
+    }
+
     async fn handle(&self, req: Request, next: Next) -> Response {
         let Some(key) = self.key(&req) else {
             return next.run(req).await;
