@@ -3,12 +3,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
 use crate::body::BoxError;
-use crate::response::{IntoResponse, Response};
 
 /// The media type of a problem-details body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -121,6 +120,18 @@ struct Inner {
     source: Option<BoxError>,
 }
 
+impl Error {
+    /// The parts the response is made of, for `IntoResponse` (in `response/error.rs`).
+    pub(crate) fn into_parts(self) -> (Problem, HeaderMap, Option<BoxError>) {
+        let Inner {
+            problem,
+            headers,
+            source,
+        } = *self.inner;
+        (problem, headers, source)
+    }
+}
+
 /// An RFC 9457 problem-details object.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -160,6 +171,11 @@ impl Problem {
     /// The extension members.
     pub fn extensions(&self) -> &serde_json::Map<String, serde_json::Value> {
         &self.extensions
+    }
+
+    /// Takes the detail out (a 5xx keeps it for the log, not for the client).
+    pub(crate) fn take_detail(&mut self) -> Option<Cow<'static, str>> {
+        self.detail.take()
     }
 }
 
@@ -354,45 +370,11 @@ where
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let Inner {
-            mut problem,
-            headers,
-            source,
-        } = *self.inner;
-        let status =
-            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if status.is_server_error() {
-            // The cause of a 5xx is ours to know, not the client's.
-            let detail = problem.detail.take();
-            tracing::error!(
-                status = status.as_u16(),
-                detail = detail.as_deref(),
-                source = source.as_ref().map(tracing::field::display),
-                "request failed"
-            );
-        } else {
-            tracing::debug!(
-                status = status.as_u16(),
-                detail = problem.detail.as_deref(),
-                "request refused"
-            );
-        }
-        let body = serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec());
-        let mut res = Response::new(body.into());
-        *res.status_mut() = status;
-        *res.headers_mut() = headers;
-        res.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        res
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::type_complexity)]
 mod tests {
     use super::*;
+    use crate::response::{IntoResponse, Response};
     use http_body_util::BodyExt;
 
     async fn body_json(res: Response) -> serde_json::Value {

@@ -74,8 +74,9 @@ pub use body::{Body, BoxError};
 pub use connection::ConnectionInfo;
 pub use context::DEFAULT_BODY_LIMIT;
 pub use error::{Error, Problem};
+pub use extract::Request;
 pub use extract::{Extension, Form, Json, Path, PathParams, Query, State};
-pub use response::{Html, IntoResponse, Redirect};
+pub use response::{Html, IntoResponse, Redirect, Response};
 pub use server::{ServeError, serve};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
@@ -155,11 +156,6 @@ pub mod __private {
         }
     }
 }
-
-/// An HTTP request with an rws [`Body`].
-pub type Request<B = Body> = http::Request<B>;
-/// An HTTP response with an rws [`Body`].
-pub type Response<B = Body> = http::Response<B>;
 
 /// What most handlers need, in one `use rws::prelude::*;`.
 pub mod prelude {

@@ -34,7 +34,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::middleware::{Middleware, Next};
-use crate::server::ConnectionObserver;
+use crate::server::observer::ConnectionObserver;
 use crate::{Request, Response};
 
 /// The methods counted by name; any other counts as `other`, so that a client inventing

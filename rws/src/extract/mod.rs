@@ -29,7 +29,7 @@ use std::future::Future;
 
 use http::request::Parts;
 
-use crate::Request;
+use crate::body::Body;
 use crate::response::IntoResponse;
 pub use crate::state::Requirements;
 
@@ -54,6 +54,9 @@ pub use valid::{Valid, Validate, Validated, rejection as validation_problem};
 #[cfg(feature = "validate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
 pub use validator::{ValidationError, ValidationErrors};
+
+/// An HTTP request with an rws [`Body`]: what handlers, middleware and extractors see.
+pub type Request<B = Body> = http::Request<B>;
 
 /// Extracts a value from the head of a request (method, URI, headers, extensions).
 ///

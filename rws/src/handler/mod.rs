@@ -6,6 +6,7 @@
 mod catch_unwind;
 mod erased;
 mod impls;
+mod wrap;
 
 use std::future::Future;
 
@@ -13,6 +14,8 @@ pub(crate) use catch_unwind::CatchUnwind;
 pub use erased::Endpoint;
 pub(crate) use erased::{BoxFuture, Erased};
 pub use impls::RequestFirst;
+pub use wrap::Layers;
+pub(crate) use wrap::{SharedWrap, Wrap, common_prefix, compose};
 
 use crate::state::Requirements;
 use crate::{Request, Response};
@@ -51,8 +54,8 @@ pub trait Handler<T>: Clone + Send + Sync + Sized + 'static {
     /// that the router's automatic answers for its route (405, OPTIONS, the trailing-slash
     /// redirect) pass through it too.
     #[doc(hidden)]
-    fn layers(&self) -> crate::middleware::Layers {
-        crate::middleware::Layers::default()
+    fn layers(&self) -> Layers {
+        Layers::default()
     }
 
     /// Erases the handler into an [`Endpoint`]. Wrappers (like a handler with its own

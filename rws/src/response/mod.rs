@@ -1,5 +1,6 @@
 //! Turning handler return values into responses.
 
+mod error;
 mod html;
 mod json;
 mod length;
@@ -24,7 +25,7 @@ pub use redirect::Redirect;
 pub use stream::StreamBody;
 
 /// An HTTP response with an rws [`Body`].
-pub use crate::Response;
+pub type Response<B = Body> = http::Response<B>;
 
 const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const OCTETS: HeaderValue = HeaderValue::from_static("application/octet-stream");

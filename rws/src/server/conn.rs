@@ -8,77 +8,19 @@
 //! the shorter timeout and acts when a state has lasted long enough. A limit is therefore
 //! enforced between one and one and a half times its value.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use super::Limits;
+pub(super) use super::conn_state::ConnState;
+use super::observer::Observer;
 use super::service::ConnService;
-use super::socket::{Observer, TrackedIo};
-
-/// What the connection's watcher needs to know, updated from the socket and the service.
-#[derive(Debug, Default)]
-pub(super) struct ConnState {
-    inflight: AtomicUsize,
-    // Bumped when a request starts and when the connection goes back to idle, so the watcher can
-    // tell "still the same idle spell (or pending head)" from "a new one".
-    activity: AtomicU64,
-    head_pending: AtomicBool,
-    // 0: protocol unknown, 1: HTTP/1 (heads are timed), 2: HTTP/2 (frames, no heads to time).
-    protocol: AtomicU8,
-    drain: AtomicBool,
-    // The connection task's waker, so that shutdown can wake it without it polling a channel.
-    waker: Mutex<Option<Waker>>,
-}
-
-impl ConnState {
-    /// A request head was parsed and handed to the service.
-    pub(super) fn request_started(&self) {
-        self.inflight.fetch_add(1, Ordering::Relaxed);
-        self.head_pending.store(false, Ordering::Relaxed);
-        self.activity.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// A response finished (its body was sent or dropped).
-    pub(super) fn request_finished(&self) {
-        if self.inflight.fetch_sub(1, Ordering::Relaxed) == 1 {
-            self.activity.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Bytes arrived on the socket.
-    pub(super) fn bytes_read(&self, first: &[u8]) {
-        let protocol = match self.protocol.load(Ordering::Relaxed) {
-            0 => {
-                // The HTTP/2 connection preface starts with "PRI "; anything else is HTTP/1.
-                let p = if first.starts_with(b"PRI ") { 2 } else { 1 };
-                self.protocol.store(p, Ordering::Relaxed);
-                p
-            }
-            p => p,
-        };
-        if protocol == 1
-            && self.inflight.load(Ordering::Relaxed) == 0
-            && !self.head_pending.load(Ordering::Relaxed)
-        {
-            self.head_pending.store(true, Ordering::Relaxed);
-        }
-    }
-
-    /// Asks the connection to drain, and wakes its task to do so.
-    pub(super) fn drain(&self) {
-        self.drain.store(true, Ordering::Release);
-        if let Ok(waker) = self.waker.lock()
-            && let Some(waker) = waker.as_ref()
-        {
-            waker.wake_by_ref();
-        }
-    }
-}
+use super::socket::TrackedIo;
 
 /// What the watcher saw: which state, since when, during which spell of activity.
 #[derive(Debug, Clone, Copy)]

@@ -11,12 +11,14 @@
 //! ```
 
 mod conn;
+mod conn_state;
 mod host;
 #[cfg(feature = "http3")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http3")))]
 pub mod http3;
 mod limits;
 mod listener;
+pub(crate) mod observer;
 mod service;
 mod shutdown;
 mod socket;
@@ -41,8 +43,6 @@ use tracing::Instrument;
 pub use limits::Limits;
 pub use listener::Listener;
 pub use shutdown::Readiness;
-#[cfg(feature = "metrics")]
-pub(crate) use socket::ConnectionObserver;
 
 use crate::app::{App, BuildError};
 
@@ -83,7 +83,7 @@ pub struct Server {
     signals: bool,
     shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     readiness: Readiness,
-    observer: Option<socket::Observer>,
+    observer: Option<observer::Observer>,
     #[cfg(feature = "http3")]
     http3: Option<http3::Http3Listener>,
 }
@@ -325,7 +325,7 @@ struct Accepting {
     // Every open connection's state, so that shutdown can ask each to drain.
     open: Arc<Mutex<HashMap<u64, Arc<conn::ConnState>>>>,
     next_id: u64,
-    observer: Option<socket::Observer>,
+    observer: Option<observer::Observer>,
     alt_svc: Option<http::HeaderValue>,
     going_away: tokio::sync::watch::Receiver<bool>,
 }
@@ -409,7 +409,7 @@ async fn drain(
 
 /// Tells the observer a connection ended, also when its task is dropped at the end of the
 /// grace period.
-pub(crate) struct Closed(pub(crate) Option<socket::Observer>);
+pub(crate) struct Closed(pub(crate) Option<observer::Observer>);
 
 impl Drop for Closed {
     fn drop(&mut self) {

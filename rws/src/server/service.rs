@@ -15,7 +15,7 @@ use hyper::body::Incoming;
 use tracing::Instrument;
 use tracing::instrument::Instrumented;
 
-use super::conn::ConnState;
+use super::conn_state::ConnState;
 use crate::Request;
 use crate::app::{AppService, ResponseFuture};
 use crate::body::{Body, BoxError};

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::conn::ConnState;
+use super::conn_state::ConnState;
+use super::observer::Observer;
 
 /// How long a closing connection keeps reading what the client still sends.
 const LINGER_TIME: Duration = Duration::from_secs(2);
@@ -23,20 +24,6 @@ pub(super) struct Linger {
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     discarded: usize,
 }
-
-/// What watches connections from outside the server: metrics.
-pub(crate) trait ConnectionObserver: Send + Sync + 'static {
-    /// A connection was accepted.
-    fn opened(&self);
-    /// A connection ended.
-    fn closed(&self);
-    /// `bytes` were read from a client.
-    fn read(&self, bytes: usize);
-    /// `bytes` were written to a client.
-    fn wrote(&self, bytes: usize);
-}
-
-pub(crate) type Observer = Arc<dyn ConnectionObserver>;
 
 pin_project_lite::pin_project! {
     /// The socket, reporting reads to the connection's watcher.

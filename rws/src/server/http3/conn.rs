@@ -13,7 +13,7 @@ use super::H3_NO_ERROR;
 use super::request;
 use crate::app::AppService;
 use crate::connection::ConnectionInfo;
-use crate::server::socket::Observer;
+use crate::server::observer::Observer;
 use crate::server::{Closed, Limits};
 
 /// What a connection task needs from the server.

@@ -32,7 +32,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tracing::Instrument;
 
 use super::Limits;
-use super::socket::Observer;
+use super::observer::Observer;
 use crate::app::AppService;
 
 /// `H3_NO_ERROR` (RFC 9114 §8.1): the code of a connection closed on purpose.
