@@ -90,6 +90,10 @@ struct Running {
 }
 
 async fn start(name: &str) -> Running {
+    start_with(name, |server| server).await
+}
+
+async fn start_with(name: &str, configure: impl FnOnce(Server) -> Server) -> Running {
     let dir = Folder::new(name);
     let (cert, key, der) = certificate(&dir);
     let tls = Tls::from_pem_files(&cert, &key).unwrap();
@@ -99,7 +103,7 @@ async fn start(name: &str) -> Running {
     let (stop, stopped) = oneshot::channel::<()>();
     let gate = Gate::default();
     let done = tokio::spawn(
-        Server::new(app(gate.clone()))
+        configure(Server::new(app(gate.clone())))
             .handle_signals(false)
             // Longer than the test waits: the close must come from the drained connection itself.
             .grace_period(Duration::from_secs(60))
@@ -237,6 +241,33 @@ async fn the_h3_client_gets_routes_json_and_streams_both_ways() {
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     assert!(!body.is_empty());
+}
+
+/// The request deadline follows TCP's rule: 503 for a handler that does not answer, 408 for a
+/// client that stops sending the body the handler reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_deadline_answers_503_or_408_as_on_tcp() {
+    let server = start_with("h3-deadline", |s| {
+        s.request_timeout(Some(Duration::from_millis(300)))
+    })
+    .await;
+    let (_conn, mut send) = connect(&server).await;
+    let (res, body, _) = fetch(&mut send, Method::GET, "/gate", &[]).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["status"], 503);
+
+    let req = http::Request::post("https://localhost/upload")
+        .body(())
+        .unwrap();
+    let mut stream = send.send_request(req).await.unwrap();
+    stream
+        .send_data(Bytes::from_static(b"the start"))
+        .await
+        .unwrap();
+    // No more data and no end of stream: the handler waits on the client.
+    let res = stream.recv_response().await.unwrap();
+    assert_eq!(res.status(), StatusCode::REQUEST_TIMEOUT);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

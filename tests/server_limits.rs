@@ -256,7 +256,7 @@ async fn a_slow_handler_gets_503_and_a_slow_body_408() {
         .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten.")
         .await
         .unwrap();
-    let res = read_until(&mut stream, "in time", Duration::from_secs(5)).await;
+    let res = read_until(&mut stream, "within", Duration::from_secs(5)).await;
     assert!(res.starts_with("HTTP/1.1 408 "), "{res}");
     assert!(res.to_lowercase().contains("connection: close"), "{res}");
     server.stop().await.unwrap();

@@ -4,7 +4,6 @@ use std::any::Any;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -12,6 +11,10 @@ use futures_core::Stream;
 use http_body::{Body as _, Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
+
+mod progress;
+
+pub(crate) use progress::Progress;
 
 /// A boxed error, the error type of every body in rws.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -35,9 +38,8 @@ enum Inner {
     // `None` once the single frame has been yielded.
     Full(Option<Bytes>),
     Incoming(hyper::body::Incoming),
-    // An incoming body that tells the server when it has been read to the end (so that a request
-    // timeout can tell a slow client, 408, from a slow handler, 503).
-    Tracked(hyper::body::Incoming, Arc<AtomicBool>),
+    // An incoming body that reports how far it has been read (see `Body::watch`).
+    Tracked(hyper::body::Incoming, Arc<Progress>),
     Boxed(UnsyncBoxBody<Bytes, BoxError>),
 }
 
@@ -86,12 +88,25 @@ impl Body {
         Body(Inner::Boxed(UnsyncBoxBody::new(StreamBody { stream })))
     }
 
-    /// Wraps `incoming`, setting `done` once it has been read to the end.
-    pub(crate) fn tracked(incoming: hyper::body::Incoming, done: Arc<AtomicBool>) -> Self {
-        if incoming.is_end_stream() {
-            done.store(true, Ordering::Relaxed);
+    /// How far this body gets read, for a deadline to tell a slow client from a slow handler:
+    /// the watch already on it (the server's), or a new one. Hyper's `Incoming` is watched
+    /// inline; another body is boxed once around its own box.
+    pub(crate) fn watch(&mut self) -> Arc<Progress> {
+        if let Inner::Tracked(_, progress) = &self.0 {
+            return Arc::clone(progress);
         }
-        Body(Inner::Tracked(incoming, done))
+        if self.is_end_stream() {
+            return Arc::new(Progress::done());
+        }
+        let progress = Arc::new(Progress::default());
+        self.0 = match std::mem::replace(&mut self.0, Inner::Empty) {
+            Inner::Incoming(incoming) => Inner::Tracked(incoming, Arc::clone(&progress)),
+            other => Inner::Boxed(UnsyncBoxBody::new(progress::Watched {
+                inner: Body(other),
+                progress: Arc::clone(&progress),
+            })),
+        };
+        progress
     }
 
     /// Reads the whole body into memory, refusing to read past `limit` bytes.
@@ -236,11 +251,11 @@ impl http_body::Body for Body {
             Inner::Empty => Poll::Ready(None),
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Inner::Incoming(incoming) => Pin::new(incoming).poll_frame(cx).map_err(Into::into),
-            Inner::Tracked(incoming, done) => {
+            Inner::Tracked(incoming, progress) => {
                 let polled = Pin::new(&mut *incoming).poll_frame(cx);
-                if matches!(polled, Poll::Ready(None | Some(Err(_)))) || incoming.is_end_stream() {
-                    done.store(true, Ordering::Relaxed);
-                }
+                let ended =
+                    matches!(polled, Poll::Ready(None | Some(Err(_)))) || incoming.is_end_stream();
+                progress.polled(ended);
                 polled.map_err(Into::into)
             }
             Inner::Boxed(boxed) => Pin::new(boxed).poll_frame(cx),

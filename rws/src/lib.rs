@@ -40,6 +40,7 @@ mod context;
 #[cfg(feature = "cookies")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
 pub mod cookie;
+mod deadline;
 mod encoding;
 pub mod error;
 pub mod extract;

@@ -1,15 +1,13 @@
-//! The per-connection service: the app's service, plus the connection's bookkeeping and the
-//! request timeout.
+//! The per-connection service: the app's service, plus the connection's bookkeeping, the host
+//! check and the request deadline (`crate::deadline`).
 
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::StatusCode;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use tracing::Instrument;
@@ -19,7 +17,7 @@ use super::conn_state::ConnState;
 use crate::Request;
 use crate::app::{AppService, ResponseFuture};
 use crate::body::{Body, BoxError};
-use crate::error::Error;
+use crate::deadline::Deadline;
 use crate::response::IntoResponse;
 
 #[derive(Clone)]
@@ -70,14 +68,10 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
                 .extensions
                 .insert(crate::connection::UpgradeGuard(Arc::new(busy)));
         }
-        // Only a timed request with a body still to come needs to know when the body ends.
-        let (body, body_done) = match self.request_timeout {
-            Some(_) if !http_body::Body::is_end_stream(&incoming) => {
-                let done = Arc::new(AtomicBool::new(false));
-                (Body::tracked(incoming, Arc::clone(&done)), Some(done))
-            }
-            _ => (Body::from(incoming), None),
-        };
+        // Only a timed request with a body still to come needs to know how far it was read.
+        let mut body = Body::from(incoming);
+        let progress = (self.request_timeout.is_some() && !http_body::Body::is_end_stream(&body))
+            .then(|| body.watch());
         let inner = match super::host::check(&parts) {
             Ok(()) => self.app.dispatch(Request::from_parts(parts, body)),
             Err(refused) => {
@@ -88,10 +82,8 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
         .instrument(span);
         ConnFuture {
             inner,
-            timeout: None,
-            limit: self.request_timeout,
+            deadline: Deadline::new(self.request_timeout, progress),
             in_flight: Some(in_flight),
-            body_done,
             alt_svc: self.alt_svc.clone(),
         }
     }
@@ -102,13 +94,9 @@ pin_project_lite::pin_project! {
     pub(super) struct ConnFuture {
         #[pin]
         inner: Instrumented<ResponseFuture>,
-        // Armed on the first poll that finds the response not ready: most responses are, and
-        // they need no timer (nor the clock read that starting one costs).
         #[pin]
-        timeout: Option<tokio::time::Sleep>,
-        limit: Option<Duration>,
+        deadline: Deadline,
         in_flight: Option<InFlight>,
-        body_done: Option<Arc<AtomicBool>>,
         alt_svc: Option<http::HeaderValue>,
     }
 }
@@ -117,48 +105,11 @@ impl std::future::Future for ConnFuture {
     type Output = Result<http::Response<ServerBody>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
+        let this = self.project();
         let mut res = match this.inner.poll(cx) {
             Poll::Ready(Ok(res)) => res,
             Poll::Ready(Err(never)) => match never {},
-            Poll::Pending => {
-                if this.timeout.is_none() {
-                    let Some(limit) = *this.limit else {
-                        return Poll::Pending;
-                    };
-                    this.timeout.set(Some(tokio::time::sleep(limit)));
-                }
-                let Some(timeout) = this.timeout.as_pin_mut() else {
-                    return Poll::Pending;
-                };
-                ready!(timeout.poll(cx));
-                // A client still sending its body is the slow side; otherwise the handler is.
-                let client_slow = this
-                    .body_done
-                    .as_ref()
-                    .is_some_and(|d| !d.load(Ordering::Relaxed));
-                let (status, detail) = if client_slow {
-                    (
-                        StatusCode::REQUEST_TIMEOUT,
-                        "the request body did not arrive in time",
-                    )
-                } else {
-                    (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "the request took too long to handle",
-                    )
-                };
-                tracing::warn!(status = status.as_u16(), "request timed out");
-                let mut res = Error::new(status).with_detail(detail).into_response();
-                if client_slow {
-                    // The rest of the body is unread: tell the client the connection ends here.
-                    res.headers_mut().insert(
-                        http::header::CONNECTION,
-                        http::HeaderValue::from_static("close"),
-                    );
-                }
-                res
-            }
+            Poll::Pending => ready!(this.deadline.poll_expired(cx)),
         };
         if let Some(alt_svc) = this.alt_svc.take() {
             res.headers_mut()

@@ -5,15 +5,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use http::StatusCode;
 use http::header::{CONNECTION, TRANSFER_ENCODING, UPGRADE};
 use http_body::{Body as _, Frame};
 use http_body_util::BodyExt;
 
 use crate::app::AppService;
 use crate::body::{Body, BoxError};
-use crate::error::Error;
-use crate::response::IntoResponse;
 use crate::response::set_content_length;
 
 type RecvStream = h3::server::RequestStream<h3_quinn::RecvStream, Bytes>;
@@ -73,23 +70,19 @@ pub(super) async fn serve(
     };
     let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
     let (mut send, recv) = stream.split();
-    let req = req.map(|()| Body::new(RecvBody { recv, done: false }));
+    let mut req = req.map(|()| Body::new(RecvBody { recv, done: false }));
+    let progress = timeout.map(|_| req.body_mut().watch());
     let response = tracing::Instrument::instrument(service.dispatch(req), span.clone());
-    let res = match timeout {
-        None => match response.await {
+    let response = async move {
+        match response.await {
             Ok(res) => res,
             Err(never) => match never {},
-        },
-        Some(limit) => match tokio::time::timeout(limit, response).await {
-            Ok(Ok(res)) => res,
-            Ok(Err(never)) => match never {},
-            Err(_) => {
-                tracing::warn!(status = 503, "request timed out");
-                Error::new(StatusCode::SERVICE_UNAVAILABLE)
-                    .with_detail("the request took too long to handle")
-                    .into_response()
-            }
-        },
+        }
+    };
+    // The same deadline, and the same 408/503 rule, as on TCP.
+    let res = match (timeout, progress) {
+        (Some(limit), Some(progress)) => crate::deadline::within(limit, progress, response).await,
+        _ => response.await,
     };
     if let Err(e) = respond(&mut send, res).await {
         tracing::debug!(error = %e, "HTTP/3 response not completed");
