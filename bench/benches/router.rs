@@ -24,7 +24,7 @@ fn routers() -> (rws::router::Router<usize>, matchit::Router<usize>) {
     (ours, theirs)
 }
 
-/// One static, one one-param, one two-param and one wildcard path, like DESIGN.md's figures.
+/// One static, one one-param, one two-param and one wildcard path, like the matchit figures the router is held to (~17/31/46 ns).
 const SINGLES: &[(&str, &str)] = &[
     ("static", "/user/repos"),
     ("one_param", "/users/ada"),

@@ -61,7 +61,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// }
 /// ```
 ///
-/// The intended way is to make your error a response: implement [`IntoResponse`] for it, mapping
+/// The intended way is to make your error a response: implement [`IntoResponse`](crate::IntoResponse) for it, mapping
 /// each variant to its status with [`Error::caused_by`], and return `Result<T, MyError>` from
 /// handlers. `?` then converts your inner errors through your own `From` impls (`#[from]`):
 ///
@@ -375,6 +375,7 @@ where
 mod tests {
     use super::*;
     use crate::response::{IntoResponse, Response};
+    use http::header::CONTENT_TYPE;
     use http_body_util::BodyExt;
 
     async fn body_json(res: Response) -> serde_json::Value {

@@ -34,6 +34,7 @@ pub mod app;
 pub mod auth;
 pub mod body;
 #[cfg(feature = "config")]
+#[cfg_attr(docsrs, doc(cfg(feature = "config")))]
 pub mod config;
 mod connection;
 mod context;
@@ -45,6 +46,7 @@ mod encoding;
 pub mod error;
 pub mod extract;
 #[cfg(feature = "fs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub mod fs;
 pub mod handler;
 mod header_list;
@@ -53,6 +55,7 @@ pub mod ip;
 #[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
 pub mod logging;
 #[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
 pub mod middleware;
 pub mod response;
@@ -84,6 +87,7 @@ pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use http;
 pub use rws_derive::FromRequest;
 #[cfg(feature = "validate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
 pub use rws_derive::Validate;
 pub use rws_macros::{delete, get, head, main, options, patch, post, put, route};
 
@@ -95,10 +99,12 @@ pub mod __private {
     pub use crate::extract::{FromRequest, FromRequestParts};
     pub use inventory;
     #[cfg(feature = "validate")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
     pub use validator;
 
     /// `#[derive(Validate)]`'s helpers.
     #[cfg(feature = "validate")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
     pub mod validation {
         use std::borrow::Cow;
 
@@ -170,6 +176,7 @@ pub mod prelude {
     pub use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version, header};
     pub use rws_derive::FromRequest;
     #[cfg(feature = "validate")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
     pub use rws_derive::Validate;
     // Attribute macros live in the macro namespace: they clash with no function or type.
     pub use rws_macros::{delete, get, head, options, patch, post, put, route};

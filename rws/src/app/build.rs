@@ -12,6 +12,7 @@ use crate::context::DEFAULT_BODY_LIMIT;
 use crate::handler::Endpoint;
 use crate::middleware::{self, Provided, SharedWrap};
 use crate::router::{InsertError, Pattern, RouteTable};
+use crate::state::{Requirements, StateMap};
 
 /// Everything wrong with an app, found when it was built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,37 +87,17 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
             }
             None => groups.push((route.pattern.clone(), vec![route])),
         }
-        for missing in route.requirements.missing(&state) {
-            problems.push(format!(
-                "route {} needs state `{missing}`, which the app lacks: add it with `App::state`",
-                describe(route)
-            ));
-        }
+        let what = format!("route {}", describe(route));
         let provided = provided_by(&wraps, &route.layers);
-        for (extractor, layer) in route.requirements.missing_layers(&provided) {
-            problems.push(format!(
-                "route {} extracts `{extractor}`, which needs a `{layer}` in front of it: add one with `App::wrap` (or `.with` on the route)",
-                describe(route)
-            ));
-        }
+        check_needs(&what, &route.requirements, &state, &provided, &mut problems);
     }
     let fallbacks = fallback
         .iter()
         .chain(nested_fallbacks.iter().map(|(_, f)| f));
     for f in fallbacks {
-        for missing in f.requirements.missing(&state) {
-            problems.push(format!(
-                "the fallback added at {} needs state `{missing}`, which the app lacks: add it with `App::state`",
-                f.location
-            ));
-        }
+        let what = format!("the fallback added at {}", f.location);
         let provided = provided_by(&wraps, &f.layers);
-        for (extractor, layer) in f.requirements.missing_layers(&provided) {
-            problems.push(format!(
-                "the fallback added at {} extracts `{extractor}`, which needs a `{layer}` in front of it: add one with `App::wrap`",
-                f.location
-            ));
-        }
+        check_needs(&what, &f.requirements, &state, &provided, &mut problems);
     }
 
     let entries = groups.iter().map(|(pattern, group)| {
@@ -163,6 +144,26 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
         state: Arc::new(state),
         body_limit: body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
     }))
+}
+
+/// What a route or fallback (`what`) needs and lacks: state, and layers its extractors read from.
+fn check_needs(
+    what: &str,
+    requirements: &Requirements,
+    state: &StateMap,
+    provided: &Provided,
+    problems: &mut Vec<String>,
+) {
+    for missing in requirements.missing(state) {
+        problems.push(format!(
+            "{what} needs state `{missing}`, which the app lacks: add it with `App::state`"
+        ));
+    }
+    for (extractor, layer) in requirements.missing_layers(provided) {
+        problems.push(format!(
+            "{what} extracts `{extractor}`, which needs a `{layer}` in front of it: add one with `App::wrap` (or `.with` on the route)"
+        ));
+    }
 }
 
 /// What the app's own middleware and a route's (nests', then its own) insert for extractors.

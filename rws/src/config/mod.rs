@@ -168,6 +168,7 @@ impl Config {
     /// The [`ServeDir`](crate::fs::ServeDir) for `root` with the `[files]` options, if a root
     /// is set.
     #[cfg(feature = "fs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
     pub fn serve_dir(&self) -> Option<crate::fs::ServeDir> {
         let f = &self.files;
         let mut dir = crate::fs::ServeDir::new(self.root.as_ref()?)

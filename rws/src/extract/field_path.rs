@@ -24,7 +24,8 @@ pub(super) struct FieldError {
 
 impl FieldError {
     /// The problem's detail, naming the field as `what` (`query parameter`, `form field`,
-    /// `field`): `missing field `age``, `invalid field `items[1].price`: …`.
+    /// `field`) and the whole input as `whole`: "missing field \`age\`", "invalid field
+    /// \`items[1].price\`: …".
     pub(super) fn describe(&self, what: &str, whole: &str) -> String {
         match (self.missing, self.path.as_str()) {
             (true, path) => format!("missing {what} `{path}`"),

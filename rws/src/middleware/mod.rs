@@ -47,12 +47,14 @@ pub use access_log::{AccessLogFormat, AccessLogLayer};
 pub use body_limit::BodyLimitLayer;
 pub use catch_panic::CatchPanicLayer;
 #[cfg(feature = "compression")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compression")))]
 pub use compression::CompressionLayer;
 pub use cors::{CorsLayer, OriginPattern};
 #[cfg(feature = "cookies")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
 pub use csrf::{CsrfLayer, CsrfToken};
 #[cfg(feature = "compression")]
+#[cfg_attr(docsrs, doc(cfg(feature = "compression")))]
 pub use decompression::DecompressionLayer;
 pub use from_fn::{FromFnLayer, from_fn};
 pub use ip_filter::IpFilterLayer;
@@ -81,11 +83,14 @@ renamed! {
     BodyLimit => BodyLimitLayer;
     CatchPanic => CatchPanicLayer;
     #[cfg(feature = "compression")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compression")))]
     Compression => CompressionLayer;
     Cors => CorsLayer;
     #[cfg(feature = "cookies")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
     Csrf => CsrfLayer;
     #[cfg(feature = "compression")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "compression")))]
     Decompression => DecompressionLayer;
     FromFn<F> => FromFnLayer;
     IpFilter => IpFilterLayer;

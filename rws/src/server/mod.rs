@@ -23,6 +23,7 @@ mod service;
 mod shutdown;
 mod socket;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub mod tls;
 
 use std::collections::HashMap;
@@ -191,6 +192,7 @@ impl Server {
     /// Counts connections and bytes into `metrics` (requests are counted by its middleware).
     #[cfg(feature = "metrics")]
     #[must_use]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
     pub fn metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
         self.observer = Some(Arc::new(metrics));
         self

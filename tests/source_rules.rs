@@ -1,10 +1,16 @@
-//! The runtime crate's files depend on each other in one direction: no two files (or three)
-//! import from each other in a circle. A circle means a shared piece sits on the wrong side; put
+//! Rules of the runtime crate's sources that no compiler checks.
+//!
+//! **No import circles.** The files depend on each other in one direction: no two files (or
+//! three) import from each other in a circle. A circle means a shared piece sits on the wrong side; put
 //! it in a file both can depend on (as `server/conn_state.rs`, `server/observer.rs`,
 //! `handler/wrap.rs` and `response/error.rs` are).
 //!
 //! The check reads `crate::…` and `super::…` paths in each file (tests, comments and the crate
 //! root's re-exports aside) and resolves each to the file that defines the module.
+//!
+//! **Feature gates show in the docs.** Every public item behind `#[cfg(feature = …)]` also
+//! carries `#[cfg_attr(docsrs, doc(cfg(…)))]`, so docs.rs (which builds with every feature) says
+//! which feature it needs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -67,11 +73,17 @@ fn paths_after<'a>(code: &'a str, prefix: &'a str) -> impl Iterator<Item = Vec<&
     })
 }
 
-fn graph() -> Graph {
+/// The runtime crate's files (the binary aside), by path under `src/`.
+fn files() -> BTreeMap<String, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = BTreeMap::new();
     sources(&root, &root, &mut files);
     files.retain(|f, _| !f.starts_with("bin/"));
+    files
+}
+
+fn graph() -> Graph {
+    let files = files();
     let modules: BTreeMap<Vec<String>, String> = files
         .keys()
         .filter(|f| *f != "lib.rs")
@@ -161,4 +173,44 @@ fn no_two_or_three_files_import_from_each_other_in_a_circle() {
     );
     let circles = circles(&graph);
     assert!(circles.is_empty(), "import circles: {circles:#?}");
+}
+
+/// `pub` items (not `pub(crate)`) behind a feature without `doc(cfg)`, as `file:line`.
+fn undocumented_gates(files: &BTreeMap<String, String>) -> Vec<String> {
+    let mut found = Vec::new();
+    for (file, text) in files {
+        let lines: Vec<&str> = text.lines().collect();
+        let end = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("#[cfg(test)]"))
+            .unwrap_or(lines.len());
+        let mut i = 0;
+        while i < end {
+            // One item's block of attributes, then the item.
+            let start = i;
+            while i < end && lines[i].trim_start().starts_with("#[") {
+                i += 1;
+            }
+            let attributes = &lines[start..i];
+            let item = lines.get(i).map_or("", |l| l.trim_start());
+            let gated = attributes
+                .iter()
+                .any(|a| a.trim_start().starts_with("#[cfg(") && a.contains("feature"));
+            let public = item.starts_with("pub ") && !item.starts_with("pub(");
+            if gated && public && !attributes.iter().any(|a| a.contains("doc(cfg(")) {
+                found.push(format!("{file}:{}: {item}", i + 1));
+            }
+            i += 1;
+        }
+    }
+    found
+}
+
+#[test]
+fn every_feature_gated_public_item_says_its_feature_in_the_docs() {
+    let missing = undocumented_gates(&files());
+    assert!(
+        missing.is_empty(),
+        "add #[cfg_attr(docsrs, doc(cfg(feature = \"…\")))] to: {missing:#?}"
+    );
 }
