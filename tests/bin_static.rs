@@ -99,8 +99,21 @@ fn listing_is_off_by_default_and_on_with_the_flag() {
         page.header("content-type"),
         Some("text/html; charset=utf-8")
     );
+    // The folder holds only a dotfile, which is neither listed nor served by default...
+    assert!(!page.text().contains(".keep"), "{}", page.text());
+    assert_eq!(get(&listed, "/empty/.keep", &[]).status, 404);
+    drop(listed);
+    // ...and is with `files.dotfiles`.
+    let shown = Rws::start(&[
+        "--root",
+        dir.arg(),
+        "--listing",
+        "--set",
+        "files.dotfiles=true",
+    ]);
+    let page = get(&shown, "/empty/", &[]);
     assert!(
-        page.text().contains("<a href=\".keep\">.keep</a>"),
+        page.text().contains("<a href=\"./.keep\">.keep</a>"),
         "{}",
         page.text()
     );

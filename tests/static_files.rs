@@ -259,3 +259,78 @@ fn a_bad_cache_control_is_a_build_error() {
         "{err}"
     );
 }
+
+/// Dotfiles (`.env`, `.git/config`) answer 404 in any spelling and are not listed, unless asked
+/// for; `.well-known` is served either way.
+#[tokio::test]
+async fn dotfiles_are_refused_and_unlisted_by_default() {
+    let dir = Folder::new("dotfiles");
+    dir.file(".env", "SECRET=1")
+        .file(".git/config", "[core]")
+        .file("sub/.htpasswd", "admin:x")
+        .file(".well-known/security.txt", "Contact: x")
+        .file("visible.txt", "ok");
+    let hidden =
+        TestClient::new(App::empty().serve_dir("/", ServeDir::new(dir.path()).listing(true)));
+    for path in [
+        "/.env",
+        "/%2eenv",
+        "/%2Eenv",
+        "/.git/config",
+        "/.git/",
+        "/sub/.htpasswd",
+    ] {
+        let res = hidden.get(path).send().await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(!res.text().await.contains("SECRET"), "{path}");
+    }
+    assert_eq!(
+        hidden
+            .get("/.well-known/security.txt")
+            .send()
+            .await
+            .text()
+            .await,
+        "Contact: x"
+    );
+    let listing = hidden.get("/").send().await.text().await;
+    assert!(
+        listing.contains("visible.txt") && listing.contains(".well-known"),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains(".env") && !listing.contains(".git"),
+        "{listing}"
+    );
+
+    let shown =
+        TestClient::new(App::empty().serve_dir("/", ServeDir::new(dir.path()).dotfiles(true)));
+    assert_eq!(shown.get("/.env").send().await.text().await, "SECRET=1");
+}
+
+/// A name too long for the filesystem is a missing file (404), a loop of symlinks a 400: the
+/// client's doing, never a 500.
+#[cfg(unix)]
+#[tokio::test]
+async fn overlong_names_and_symlink_loops_are_client_errors() {
+    let dir = Folder::new("errno");
+    std::os::unix::fs::symlink(dir.path().join("b"), dir.path().join("a")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("b")).unwrap();
+    let client = TestClient::new(App::empty().serve_dir("/", dir.path()));
+    let long = format!("/{}", "x".repeat(300));
+    assert_eq!(client.get(&long).send().await.status(), 404);
+    let res = client.get("/a").send().await;
+    assert_eq!(res.status(), 400, "{}", res.text().await);
+}
+
+/// Listing links start with `./`: a file named `javascript:alert(1)` is a relative link.
+#[tokio::test]
+async fn listing_links_are_relative_whatever_the_name() {
+    let dir = Folder::new("listing-links");
+    dir.file("javascript:alert(1)", "x");
+    let client =
+        TestClient::new(App::empty().serve_dir("/", ServeDir::new(dir.path()).listing(true)));
+    let page = client.get("/").send().await.text().await;
+    assert!(page.contains("href=\"./javascript:alert(1)\""), "{page}");
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+}

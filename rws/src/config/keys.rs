@@ -75,6 +75,7 @@ keys! {
     "files.precompressed" Bool "serve .br/.zst/.gz siblings by Accept-Encoding [true]",
     "files.cache_control" Text "Cache-Control header of file responses",
     "files.spa_fallback" Text "file served (200) for paths naming no file, e.g. index.html",
+    "files.dotfiles" Bool "serve names starting with a dot (.env, .git/); .well-known is always served [false]",
     "cors.origins" List "allowed origins: exact, *, or https://*.example.com; empty disables CORS",
     "cors.methods" List "allowed methods [GET, HEAD, POST]",
     "cors.headers" List "allowed request headers",

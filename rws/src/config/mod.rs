@@ -174,7 +174,8 @@ impl Config {
         let mut dir = crate::fs::ServeDir::new(self.root.as_ref()?)
             .index_file(Some(f.index.as_str()).filter(|i| !i.is_empty()))
             .listing(f.listing)
-            .precompressed(f.precompressed);
+            .precompressed(f.precompressed)
+            .dotfiles(f.dotfiles);
         if let Some(cache_control) = &f.cache_control {
             dir = dir.cache_control(cache_control);
         }
@@ -229,6 +230,8 @@ pub struct FilesConfig {
     pub cache_control: Option<String>,
     /// A file (relative to the root) served for paths naming no file: single-page apps.
     pub spa_fallback: Option<PathBuf>,
+    /// Serve names starting with a dot (`.env`, `.git/config`); `.well-known` always is.
+    pub dotfiles: bool,
 }
 
 impl Default for FilesConfig {
@@ -239,6 +242,7 @@ impl Default for FilesConfig {
             precompressed: true,
             cache_control: None,
             spa_fallback: None,
+            dotfiles: false,
         }
     }
 }

@@ -29,11 +29,19 @@ struct Entry {
 }
 
 /// The listing page of `dir`, shown at `url_path` (which ends with `/`). Entries whose names
-/// are not UTF-8 and symlinks leaving `root` are left out.
-pub(crate) fn render(root: &Path, dir: &Path, url_path: &str) -> io::Result<String> {
+/// are not UTF-8, symlinks leaving `root`, and dotfiles unless `dotfiles` are left out.
+pub(crate) fn render(
+    root: &Path,
+    dir: &Path,
+    url_path: &str,
+    dotfiles: bool,
+) -> io::Result<String> {
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
+        if !dotfiles && super::serve::hidden(&entry.file_name()) {
+            continue;
+        }
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
@@ -68,11 +76,15 @@ pub(crate) fn render(root: &Path, dir: &Path, url_path: &str) -> io::Result<Stri
         let slash = if e.dir { "/" } else { "" };
         let name = escape(&e.name);
         let _ = if e.dir {
-            writeln!(page, "<li><a href=\"{href}{slash}\">{name}{slash}</a></li>")
+            // `./` first: a name like `javascript:alert(1)` stays a relative link, never a scheme.
+            writeln!(
+                page,
+                "<li><a href=\"./{href}{slash}\">{name}{slash}</a></li>"
+            )
         } else {
             writeln!(
                 page,
-                "<li><a href=\"{href}\">{name}</a> <small>{} bytes</small></li>",
+                "<li><a href=\"./{href}\">{name}</a> <small>{} bytes</small></li>",
                 e.len
             )
         };

@@ -51,6 +51,7 @@ struct Options {
     cache_control: Option<HeaderValue>,
     fallback: Option<PathBuf>,
     blocking_pool: bool,
+    dotfiles: bool,
     // Values that could not be used, reported by `App::build` with where the route was added.
     problems: Vec<String>,
 }
@@ -64,6 +65,7 @@ impl Default for Options {
             cache_control: None,
             fallback: None,
             blocking_pool: false,
+            dotfiles: false,
             problems: Vec::new(),
         }
     }
@@ -104,6 +106,13 @@ macro_rules! shared_options {
                     "cache_control({value:?}): not a valid `Cache-Control` header value"
                 )),
             })
+        }
+
+        /// Whether names starting with a dot (`.env`, `.git/config`, `.htpasswd`) are served and
+        /// listed (default off: they answer 404, as a missing file does, in any spelling such as
+        /// `%2eenv`). `.well-known` (RFC 8615) is served either way.
+        pub fn dotfiles(self, serve: bool) -> Self {
+            self.options(|o| o.dotfiles = serve)
         }
 
         /// Looks files up on tokio's blocking pool instead of on the request's task (default

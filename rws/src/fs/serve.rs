@@ -58,6 +58,9 @@ pub(crate) fn serve_dir(root: &Root, opts: &Options, raw: &str, req: &FileReques
         Ok(relative) => relative,
         Err(reason) => return Error::bad_request(reason).into_response(),
     };
+    if !opts.dotfiles && relative.iter().any(|name| hidden(name)) {
+        return io_error(io::ErrorKind::NotFound.into());
+    }
     match lookup(root, opts, &relative, req) {
         Ok(res) => res,
         Err(e) if e.kind() == io::ErrorKind::NotFound => match &opts.fallback {
@@ -213,7 +216,12 @@ fn lookup(root: &Root, opts: &Options, relative: &Path, req: &FileRequest) -> io
         }
     }
     if opts.listing {
-        let page = listing::render(&root.path, &root.path.join(relative), &req.url_path)?;
+        let page = listing::render(
+            &root.path,
+            &root.path.join(relative),
+            &req.url_path,
+            opts.dotfiles,
+        )?;
         let mut res = crate::Html(page).into_response();
         if req.method == Method::HEAD {
             crate::response::set_content_length(&mut res);
@@ -336,6 +344,24 @@ fn multipart(
     Ok((Body::new(FileBody::new(pieces)), total, boundary))
 }
 
+/// A name that starts with a dot (`.env`, `.git`), apart from `.well-known` (RFC 8615), which
+/// exists to be served.
+pub(crate) fn hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".") && name != ".well-known"
+}
+
+/// ELOOP: a loop of symlinks, a path that cannot be followed (`io::ErrorKind::FilesystemLoop`
+/// is not stable yet).
+fn is_symlink_loop(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    let eloop = Some(rustix::io::Errno::LOOP.raw_os_error());
+    #[cfg(all(unix, not(target_os = "linux")))]
+    let eloop = Some(libc::ELOOP);
+    #[cfg(not(unix))]
+    let eloop = None;
+    eloop.is_some() && e.raw_os_error() == eloop
+}
+
 fn with_headers(status: StatusCode, headers: HeaderMap) -> Response {
     let mut res = Response::new(Body::empty());
     *res.status_mut() = status;
@@ -353,10 +379,15 @@ fn set_body(res: &mut Response, body: Body, len: u64) {
 /// 404 for what is not there (or is not a file), 403 for what may not be read, 500 otherwise.
 #[allow(clippy::needless_pass_by_value)] // used as `unwrap_or_else(io_error)`
 pub(crate) fn io_error(e: io::Error) -> Response {
+    if is_symlink_loop(&e) {
+        return Error::bad_request("the path goes round a loop of symbolic links").into_response();
+    }
     match e.kind() {
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory | io::ErrorKind::InvalidInput => {
             Error::not_found("no such file").into_response()
         }
+        // A name longer than the filesystem allows names no file: the client's doing, not ours.
+        io::ErrorKind::InvalidFilename => Error::not_found("no such file").into_response(),
         io::ErrorKind::PermissionDenied => {
             Error::forbidden("the file may not be read").into_response()
         }
