@@ -391,4 +391,29 @@ fn serves_https_with_the_configured_certificate() {
     );
     let res = curl(&format!("{plain}/"), &["-H", "host: elsewhere.test"]);
     assert_eq!(res.status, 400);
+    drop(server);
+
+    // Without tls.redirect_hosts: the names the certificate covers, nothing else.
+    let server = Rws::start_with(rws().args([
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--redirect-port",
+        "0",
+    ]));
+    let line = server
+        .banner
+        .iter()
+        .find(|l| l.starts_with("  redirecting http://"))
+        .expect("the redirect listener is announced");
+    let plain = line.split(' ').nth(3).unwrap();
+    assert_eq!(
+        curl(&format!("{plain}/"), &["-H", "host: localhost"]).status,
+        308
+    );
+    assert_eq!(
+        curl(&format!("{plain}/"), &["-H", "host: attacker.test"]).status,
+        400
+    );
 }

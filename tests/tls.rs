@@ -297,7 +297,15 @@ fn bad_pem_and_mismatched_keys_name_the_file() {
 
 #[tokio::test]
 async fn the_http_side_redirects_to_https_without_open_redirects() {
-    let client = TestClient::new(rws::server::tls::redirect_to_https(8443, &[], false));
+    // An empty list allows nothing: the redirect is never open.
+    let none = TestClient::new(rws::server::tls::redirect_to_https(8443, &[], false));
+    let res = none.get("/").header("host", "example.com").send().await;
+    assert_eq!(res.status(), 400);
+    let client = TestClient::new(rws::server::tls::redirect_to_https(
+        8443,
+        &["example.com"],
+        false,
+    ));
     let res = client
         .post("/a/b?c=1")
         .header("host", "example.com:8080")
@@ -333,6 +341,44 @@ async fn the_http_side_redirects_to_https_without_open_redirects() {
         .send()
         .await;
     assert_eq!(res.status(), 400);
+}
+
+/// By default (the binary's, with no `tls.redirect_hosts`) the redirect goes only to names the
+/// certificates cover, wildcards as TLS clients read them; any other `Host` gets 400.
+#[tokio::test]
+async fn the_redirect_for_certificates_allows_only_their_names() {
+    let dir = Folder::new("tls-redirect-names");
+    let (cert, key) = certificate(&dir, "names", &["localhost", "*.example.test"]);
+    let (other, other_key) = certificate(&dir, "other", &["api.other.test"]);
+    let tls = Tls::from_pem_files(&cert, &key).unwrap();
+    let certificates = tls.certificates();
+    let client = TestClient::new(rws::server::tls::redirect_to_https_for(
+        certificates.clone(),
+        443,
+        false,
+    ));
+    for (host, status) in [
+        ("localhost", 308),
+        ("a.example.test", 308),
+        ("A.Example.Test:8080", 308),
+        ("example.test", 400),
+        ("a.b.example.test", 400),
+        ("evil.com", 400),
+        ("api.other.test", 400),
+    ] {
+        let res = client.post("/x").header("host", host).send().await;
+        assert_eq!(res.status().as_u16(), status, "{host}");
+    }
+    // A certificate added for SNI extends the names at once.
+    certificates
+        .replace(Some("api.other.test"), &other, &other_key)
+        .unwrap();
+    let res = client
+        .get("/y")
+        .header("host", "api.other.test")
+        .send()
+        .await;
+    assert_eq!(res.header("location"), Some("https://api.other.test/y"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

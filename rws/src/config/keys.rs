@@ -67,7 +67,7 @@ keys! {
     "security_headers.content_security_policy" Text "a Content-Security-Policy to send",
     "tls.cert" Text "TLS certificate chain, PEM",
     "tls.key" Text "TLS private key, PEM",
-    "tls.redirect_hosts" List "hosts the HTTPS redirect may name; empty: any valid Host",
+    "tls.redirect_hosts" List "hosts the HTTPS redirect may name; empty: those the certificate covers",
     "tls.redirect_301" Bool "redirect GET/HEAD with 301 instead of 308 [false]",
     "tls.http3" Bool "also serve HTTP/3 (QUIC) on the HTTPS port, over UDP [true]",
     "files.index" Text "a directory's index file; empty for none [index.html]",

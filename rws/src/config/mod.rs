@@ -195,7 +195,7 @@ pub struct TlsConfig {
     pub cert: Option<PathBuf>,
     /// The private key.
     pub key: Option<PathBuf>,
-    /// Hosts the HTTPS redirect may point at (empty: any valid `Host`).
+    /// Hosts the HTTPS redirect may point at (empty: the names the certificate covers).
     pub redirect_hosts: Vec<String>,
     /// Redirect GET and HEAD with 301 instead of 308.
     pub redirect_301: bool,

@@ -95,7 +95,7 @@ async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
     let served = match tls {
         Some(tls) => {
             if let Some(port) = config.redirect_port
-                && let Err(code) = redirect(&config, port, local_port(&listener)).await
+                && let Err(code) = redirect(&config, &tls, port, local_port(&listener)).await
             {
                 return code;
             }
@@ -142,7 +142,7 @@ fn local_port(listener: &tokio::net::TcpListener) -> u16 {
 }
 
 /// Serves the plain-HTTP redirect to HTTPS on `port`, in the background, until shutdown.
-async fn redirect(config: &Config, port: u16, https_port: u16) -> Result<(), ExitCode> {
+async fn redirect(config: &Config, tls: &Tls, port: u16, https_port: u16) -> Result<(), ExitCode> {
     let addr = std::net::SocketAddr::new(config.address, port);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         eprintln!("rws: cannot listen on {addr} (redirect_port): {e}");
@@ -160,7 +160,13 @@ async fn redirect(config: &Config, port: u16, https_port: u16) -> Result<(), Exi
         .iter()
         .map(String::as_str)
         .collect();
-    let app = rws::server::tls::redirect_to_https(https_port, &hosts, config.tls.redirect_301);
+    // Without configured names, only those the certificate covers: never an open redirect.
+    let permanent = config.tls.redirect_301;
+    let app = if hosts.is_empty() {
+        rws::server::tls::redirect_to_https_for(tls.certificates(), https_port, permanent)
+    } else {
+        rws::server::tls::redirect_to_https(https_port, &hosts, permanent)
+    };
     let server = Server::new(app).limits(config.server_limits());
     tokio::spawn(async move {
         if let Err(e) = server.serve(listener).await {

@@ -35,7 +35,7 @@ use tokio_rustls::rustls::sign::CertifiedKey;
 use tokio_rustls::rustls::{self, ServerConfig};
 
 pub use listener::TlsListener;
-pub use redirect::redirect_to_https;
+pub use redirect::{redirect_to_https, redirect_to_https_for};
 
 /// Why certificates could not be loaded: the file and the reason.
 #[derive(Debug)]
@@ -175,6 +175,30 @@ impl Certificates {
         }
         *current = Arc::new(next);
         Ok(())
+    }
+
+    /// Whether one of the certificates (the default or an SNI one) is valid for `host`, checked
+    /// as a TLS client checks it (RFC 6125: exact names, one-label wildcards, IP addresses):
+    /// the hosts [`redirect_to_https_for`] may redirect to.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), rws::server::tls::TlsError> {
+    /// let tls = rws::server::tls::Tls::from_pem_files("cert.pem", "key.pem")?;
+    /// assert!(tls.certificates().cover("example.com"));
+    /// # Ok(()) }
+    /// ```
+    pub fn cover(&self, host: &str) -> bool {
+        let Ok(name) = rustls_pki_types::ServerName::try_from(host) else {
+            return false;
+        };
+        let Ok(store) = self.0.current.read().map(|s| Arc::clone(&s)) else {
+            return false;
+        };
+        std::iter::once(&store.default)
+            .chain(store.by_name.values())
+            .filter_map(|key| key.end_entity_cert().ok())
+            .filter_map(|der| webpki::EndEntityCert::try_from(der).ok())
+            .any(|cert| cert.verify_is_valid_for_subject_name(&name).is_ok())
     }
 }
 
