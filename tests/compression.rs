@@ -271,3 +271,83 @@ async fn curl_decodes_every_coding_over_tcp() {
     }
     server.stop().await.unwrap();
 }
+
+/// Two megabytes that compress, but not trivially: words in a pseudo-random order.
+fn big_text() -> String {
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut out = String::with_capacity(2 << 20);
+    while out.len() < 2 << 20 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.push_str(words[(state % 8) as usize]);
+        out.push(if state % 11 == 0 { '\n' } else { ' ' });
+    }
+    out
+}
+
+/// Compressing large responses never holds the runtime: while 8 clients download 2 MB brotli
+/// responses, a small request is answered within 100 ms (seconds before, at quality 11 on the
+/// workers). One worker thread, so that a compression holding it would stall everything. A
+/// bound, not a speed measurement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn large_brotli_responses_do_not_stall_small_requests() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let body = std::sync::Arc::new(big_text());
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&served);
+    let app = App::empty()
+        .get("/big", move || {
+            let body = std::sync::Arc::clone(&body);
+            counted.fetch_add(1, Ordering::SeqCst);
+            async move { String::clone(&body) }
+        })
+        .get("/small", || async { "ok" })
+        .wrap(CompressionLayer::new());
+    let server = TestServer::start(app, |s| s).await;
+    let mut downloads = Vec::new();
+    for _ in 0..8 {
+        let mut stream = server.connect().await;
+        downloads.push(tokio::spawn(async move {
+            stream
+                .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut all = Vec::new();
+            stream.read_to_end(&mut all).await.unwrap();
+            all.len()
+        }));
+    }
+    // Big responses are being compressed when the small requests start.
+    while served.load(Ordering::SeqCst) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut slowest = Duration::ZERO;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let mut stream = server.connect().await;
+        let res = support::server::raw_request(
+            &mut stream,
+            "GET /small HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br\r\n\r\n",
+        )
+        .await;
+        slowest = slowest.max(started.elapsed());
+        assert!(res.ends_with("ok"), "{res}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for download in downloads {
+        let got = download.await.unwrap();
+        assert!(
+            got > 10_000 && got < 2 << 20,
+            "a compressed body of {got} bytes"
+        );
+    }
+    assert!(
+        slowest < Duration::from_millis(100),
+        "a small request took {slowest:?}"
+    );
+}

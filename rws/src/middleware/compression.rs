@@ -29,7 +29,9 @@ use crate::{Body, BoxError, Request, Response};
 ///
 /// The body is compressed as it streams: each chunk is written to the encoder, and the
 /// encoder is flushed whenever the body has nothing more for the moment, so a slow stream's
-/// chunks reach the client without waiting for the next ones.
+/// chunks reach the client without waiting for the next ones. Past its first 64 KiB, a body is
+/// compressed on tokio's blocking pool, so that a large response never holds a runtime worker
+/// (and the requests waiting on it) while it compresses.
 ///
 /// ```
 /// use rws::prelude::*;
@@ -54,7 +56,8 @@ impl Default for CompressionLayer {
 }
 
 impl CompressionLayer {
-    /// Every coding, responses from 1 KiB, the codecs' default levels.
+    /// Every coding, responses from 1 KiB, fast levels: gzip's and zstd's defaults, and
+    /// brotli at quality 4 (its own default, 11, is for files compressed ahead of time).
     pub fn new() -> Self {
         CompressionLayer {
             min_size: 1024,
@@ -71,7 +74,8 @@ impl CompressionLayer {
         self
     }
 
-    /// Favours speed (`Level::Fastest`), size (`Level::Best`), or a precise level.
+    /// Favours speed (`Level::Fastest`), size (`Level::Best`), or a precise level, for every
+    /// coding. `Level::Default` is brotli quality 4 and the others' defaults.
     pub fn level(mut self, level: Level) -> Self {
         self.level = level;
         self
@@ -150,12 +154,7 @@ impl Middleware for CompressionLayer {
         {
             parts.headers.insert(header::ETAG, weak);
         }
-        let body = Body::new(Compressed {
-            inner: body,
-            encoder: Encoder::new(encoding, self.level),
-            pending: false,
-            done: false,
-        });
+        let body = Body::new(Compressed::new(body, Encoder::new(encoding, self.level)));
         Response::from_parts(parts, body)
     }
 
@@ -226,7 +225,16 @@ impl Encoder {
         match encoding {
             Encoding::Gzip => Encoder::Gzip(GzipEncoder::with_quality(out, level)),
             Encoding::Deflate => Encoder::Deflate(DeflateEncoder::with_quality(out, level)),
-            Encoding::Brotli => Encoder::Brotli(Box::new(BrotliEncoder::with_quality(out, level))),
+            Encoding::Brotli => {
+                // Brotli's own default, 11, costs seconds of CPU per megabyte: far too slow for
+                // responses compressed on the fly. 4 compresses about as well as gzip's default,
+                // faster (precompressed `.br` siblings are made offline, at any quality).
+                let level = match level {
+                    Level::Default => Level::Precise(DEFAULT_BROTLI_QUALITY),
+                    other => other,
+                };
+                Encoder::Brotli(Box::new(BrotliEncoder::with_quality(out, level)))
+            }
             Encoding::Zstd => Encoder::Zstd(ZstdEncoder::with_quality(out, level)),
         }
     }
@@ -240,27 +248,113 @@ impl Encoder {
         each!(self, e => Bytes::from(std::mem::take(e.get_mut())))
     }
 
-    /// Writes all of `data`. The sink is a `Vec`, which is always ready, so this completes.
-    fn write(&mut self, cx: &mut Context<'_>, mut data: &[u8]) -> io::Result<()> {
-        while !data.is_empty() {
-            match self.writer().poll_write(cx, data) {
-                Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
-                Poll::Ready(Ok(n)) => data = &data[n..],
-                Poll::Ready(Err(e)) => return Err(e),
-                Poll::Pending => return Err(io::Error::other("the encoder's buffer stalled")),
+    /// Runs `op` to completion and returns what it produced. The sink is a `Vec`, always ready,
+    /// so every step completes at once: this needs no task context, and runs on a worker or on
+    /// the blocking pool alike.
+    fn run(&mut self, op: &Op) -> io::Result<Bytes> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let stalled = || io::Error::other("the encoder's buffer stalled");
+        match op {
+            Op::Write(data) => {
+                let mut data = &data[..];
+                while !data.is_empty() {
+                    match self.writer().poll_write(&mut cx, data) {
+                        Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+                        Poll::Ready(Ok(n)) => data = &data[n..],
+                        Poll::Ready(Err(e)) => return Err(e),
+                        Poll::Pending => return Err(stalled()),
+                    }
+                }
             }
+            Op::Flush => match self.writer().poll_flush(&mut cx) {
+                Poll::Ready(result) => result?,
+                Poll::Pending => return Err(stalled()),
+            },
+            Op::Finish => match self.writer().poll_shutdown(&mut cx) {
+                Poll::Ready(result) => result?,
+                Poll::Pending => return Err(stalled()),
+            },
         }
-        Ok(())
+        Ok(self.take())
     }
 }
+
+/// Brotli's quality for on-the-fly responses unless a level is set.
+const DEFAULT_BROTLI_QUALITY: i32 = 4;
+
+/// Past this many bytes of a body, its compression runs on the blocking pool, so that large
+/// responses never hold a runtime worker (and every other request on it) while they compress.
+const OFFLOAD_AFTER: u64 = 64 * 1024;
+
+/// One step of the encoder.
+enum Op {
+    Write(Bytes),
+    Flush,
+    Finish,
+}
+
+type Job = tokio::task::JoinHandle<(Encoder, io::Result<Bytes>)>;
 
 /// A response body compressed on the way out.
 struct Compressed {
     inner: Body,
-    encoder: Encoder,
+    // `None` while a job on the blocking pool has it.
+    encoder: Option<Encoder>,
+    job: Option<(Job, bool)>,
     // Written since the last flush.
     pending: bool,
     done: bool,
+    // Bytes of the source compressed so far.
+    read: u64,
+}
+
+impl Compressed {
+    fn new(inner: Body, encoder: Encoder) -> Self {
+        Compressed {
+            inner,
+            encoder: Some(encoder),
+            job: None,
+            pending: false,
+            done: false,
+            read: 0,
+        }
+    }
+
+    /// Runs `op` here for the first bytes of a body, on the blocking pool past them; `Pending`
+    /// while a job runs (`last` says the job finishes the body).
+    fn step(&mut self, cx: &mut Context<'_>, op: Op, last: bool) -> Poll<io::Result<Bytes>> {
+        let Some(mut encoder) = self.encoder.take() else {
+            return Poll::Ready(Err(io::Error::other("the encoder is busy")));
+        };
+        if self.read <= OFFLOAD_AFTER {
+            let out = encoder.run(&op);
+            self.encoder = Some(encoder);
+            return Poll::Ready(out);
+        }
+        let job = tokio::task::spawn_blocking(move || {
+            let out = encoder.run(&op);
+            (encoder, out)
+        });
+        self.job = Some((job, last));
+        self.poll_job(cx)
+    }
+
+    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>> {
+        let Some((job, last)) = &mut self.job else {
+            return Poll::Ready(Ok(Bytes::new()));
+        };
+        let last = *last;
+        let joined = ready!(Pin::new(job).poll(cx));
+        self.job = None;
+        match joined {
+            Ok((encoder, out)) => {
+                self.encoder = Some(encoder);
+                self.done |= last;
+                Poll::Ready(out)
+            }
+            Err(e) => Poll::Ready(Err(io::Error::other(e))),
+        }
+    }
 }
 
 impl http_body::Body for Compressed {
@@ -273,6 +367,13 @@ impl http_body::Body for Compressed {
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = &mut *self;
         loop {
+            if this.job.is_some() {
+                let out = ready!(this.poll_job(cx))?;
+                if !out.is_empty() {
+                    return Poll::Ready(Some(Ok(Frame::data(out))));
+                }
+                continue;
+            }
             if this.done {
                 return Poll::Ready(None);
             }
@@ -280,9 +381,9 @@ impl http_body::Body for Compressed {
                 Poll::Ready(Some(Ok(frame))) => {
                     // Trailers cannot follow a compressed body through every protocol; dropped.
                     if let Ok(data) = frame.into_data() {
-                        this.encoder.write(cx, &data)?;
+                        this.read += data.len() as u64;
                         this.pending = true;
-                        let out = this.encoder.take();
+                        let out = ready!(this.step(cx, Op::Write(data), false))?;
                         if !out.is_empty() {
                             return Poll::Ready(Some(Ok(Frame::data(out))));
                         }
@@ -290,17 +391,15 @@ impl http_body::Body for Compressed {
                 }
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(None) => {
-                    ready!(this.encoder.writer().poll_shutdown(cx))?;
+                    let out = ready!(this.step(cx, Op::Finish, true))?;
                     this.done = true;
-                    let out = this.encoder.take();
                     return Poll::Ready((!out.is_empty()).then(|| Ok(Frame::data(out))));
                 }
                 Poll::Pending => {
                     // The source has nothing for now: send what is compressed so far.
                     if this.pending {
-                        ready!(this.encoder.writer().poll_flush(cx))?;
                         this.pending = false;
-                        let out = this.encoder.take();
+                        let out = ready!(this.step(cx, Op::Flush, false))?;
                         if !out.is_empty() {
                             return Poll::Ready(Some(Ok(Frame::data(out))));
                         }
