@@ -49,7 +49,8 @@ impl Watch {
         let head = state.head_pending.load(Ordering::Relaxed);
         let idle = !head && state.inflight.load(Ordering::Relaxed) == 0;
         let lasted = |slot: &mut Option<Seen>, on: bool, limit: Duration| {
-            if !on {
+            // A zero limit is no limit.
+            if !on || limit.is_zero() {
                 *slot = None;
                 return false;
             }
@@ -72,6 +73,16 @@ impl Watch {
             Verdict::Fine
         }
     }
+}
+
+/// How often the watcher looks: half the shorter of the timeouts that are on (zero is off), so a
+/// limit is enforced between one and one and a half times its value; an hour with both off.
+fn tick_every(limits: &Limits) -> Duration {
+    [limits.header_read_timeout, limits.keep_alive_timeout]
+        .into_iter()
+        .filter(|t| !t.is_zero())
+        .min()
+        .map_or(Duration::from_secs(3600), |t| t / 2)
 }
 
 /// Resolves once the server asked the connection to drain. Polling it is one atomic load: the
@@ -107,7 +118,7 @@ pub(super) async fn serve<I>(
     let io = hyper_util::rt::TokioIo::new(TrackedIo::new(io, Arc::clone(&state), observer));
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
-    let every = limits.header_read_timeout.min(limits.keep_alive_timeout) / 2;
+    let every = tick_every(limits);
     let tick = tokio::time::sleep(every);
     tokio::pin!(tick);
     let mut watch = Watch::default();
@@ -154,6 +165,29 @@ mod tests {
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(60),
             ..Limits::default()
+        }
+    }
+
+    /// A zero timeout is "off": never enforced, and no 1 ms tick (half of zero) for it.
+    #[test]
+    fn zero_timeouts_are_off() {
+        let off = Limits {
+            header_read_timeout: Duration::ZERO,
+            keep_alive_timeout: Duration::ZERO,
+            ..Limits::default()
+        };
+        assert_eq!(tick_every(&off), Duration::from_secs(3600));
+        let one = Limits {
+            header_read_timeout: Duration::ZERO,
+            ..limits()
+        };
+        assert_eq!(tick_every(&one), Duration::from_secs(30));
+        let (state, t0) = (ConnState::default(), Instant::now());
+        state.bytes_read(b"GET");
+        let mut watch = Watch::default();
+        for hours in [0, 1, 100] {
+            let at = t0 + Duration::from_secs(hours * 3600);
+            assert_eq!(watch.tick(&state, &off, at), Verdict::Fine);
         }
     }
 

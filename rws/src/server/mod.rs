@@ -143,9 +143,10 @@ impl Server {
     }
 
     setters! {
-        /// How long a client may take to send a request's headers, from its first byte.
+        /// How long a client may take to send a request's headers, from its first byte (zero:
+        /// no limit).
         header_read_timeout: Duration,
-        /// How long an idle keep-alive connection stays open.
+        /// How long an idle keep-alive connection stays open (zero: no limit).
         keep_alive_timeout: Duration,
         /// How long a request may take until its response starts (`None`: no limit). A slow
         /// handler gets 503; a client still sending its body gets 408.
