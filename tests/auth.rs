@@ -15,6 +15,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 const SECRET: &[u8] = b"a secret of at least 32 bytes, for tests";
+/// Long enough for HS512 (64 bytes).
+const LONG_SECRET: &[u8] = b"a secret of at least sixty-four bytes, for HS384 and HS512 tests!";
 
 fn config() -> JwtConfig {
     JwtConfig::new(SECRET).issuer("rws").audience("api")
@@ -121,7 +123,7 @@ fn every_kind_of_bad_token_is_refused() {
     // Algorithm confusion: a token saying HS512 (or RS256) against an HS256 configuration.
     let hs512 = build_jwt(
         &claims(),
-        &JwtConfig::new(SECRET).algorithm(Algorithm::HS512),
+        &JwtConfig::new(LONG_SECRET).algorithm(Algorithm::HS512),
     )
     .unwrap();
     assert_eq!(refused(&hs512), JwtError::Algorithm);
@@ -142,7 +144,7 @@ fn every_kind_of_bad_token_is_refused() {
     }
     // HS384 and HS512 work when configured.
     for alg in [Algorithm::HS384, Algorithm::HS512] {
-        let config = config.clone().algorithm(alg);
+        let config = JwtConfig::new(LONG_SECRET).algorithm(alg);
         let token = build_jwt(&claims(), &config).unwrap();
         assert!(verify_jwt::<Value>(&token, &config).is_ok(), "{alg:?}");
     }
@@ -284,4 +286,36 @@ async fn basic_auth_follows_rfc_7617() {
         );
         support::problem(res, 401).await;
     }
+}
+
+/// A secret shorter than the hash's output is refused: by `App::build` for a layer, by
+/// `build_jwt` and `verify_jwt` directly, naming the length needed.
+#[test]
+fn a_short_hmac_secret_is_refused_with_a_clear_error() {
+    let err = App::empty()
+        .get("/", || async { "" })
+        .wrap(JwtLayer::new(JwtConfig::new(b"my-signing-secret")))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.problems().len(), 1, "{err}");
+    assert!(
+        err.problems()[0]
+            .starts_with("JwtLayer: the JWT secret is 17 bytes; this algorithm needs at least 32"),
+        "{err}"
+    );
+    assert_eq!(
+        build_jwt(
+            &claims(),
+            &JwtConfig::new(SECRET).algorithm(Algorithm::HS512)
+        )
+        .unwrap_err(),
+        JwtError::WeakSecret {
+            len: SECRET.len(),
+            needed: 64
+        }
+    );
+    assert!(matches!(
+        verify_jwt::<Value>("a.b.c", &JwtConfig::new(b"short")),
+        Err(JwtError::WeakSecret { len: 5, needed: 32 })
+    ));
 }

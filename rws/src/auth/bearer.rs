@@ -145,6 +145,13 @@ impl Middleware for JwtLayer {
         provided.extension::<Checked>();
     }
 
+    fn problems(&self) -> Vec<String> {
+        match self.config.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![format!("JwtLayer: {e}")],
+        }
+    }
+
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let Ok(token) = bearer(req.headers()) else {
             let expected = "expected `Authorization: Bearer <token>`";

@@ -59,6 +59,13 @@ pub enum JwtError {
     Claims(String),
     /// The claims could not be serialised (making a token).
     Encode(String),
+    /// The HMAC secret is shorter than the hash's output (RFC 7518 §3.2): guessable.
+    WeakSecret {
+        /// The secret's length, in bytes.
+        len: usize,
+        /// The least the algorithm needs: 32 for HS256, 48 for HS384, 64 for HS512.
+        needed: usize,
+    },
 }
 
 impl fmt::Display for JwtError {
@@ -75,6 +82,10 @@ impl fmt::Display for JwtError {
             JwtError::Audience => f.write_str("the token is not meant for this audience"),
             JwtError::Claims(e) => write!(f, "the token's claims are not as expected: {e}"),
             JwtError::Encode(e) => write!(f, "the claims cannot be encoded: {e}"),
+            JwtError::WeakSecret { len, needed } => write!(
+                f,
+                "the JWT secret is {len} bytes; this algorithm needs at least {needed} (RFC 7518 §3.2): use a random secret of {needed} bytes or more"
+            ),
         }
     }
 }
@@ -123,6 +134,10 @@ impl fmt::Debug for JwtConfig {
 
 impl JwtConfig {
     /// HS256 with `secret`, a leeway of 60 s, `exp` required, any issuer and audience.
+    ///
+    /// A secret shorter than the algorithm's hash output (32 bytes for HS256, 48 for HS384,
+    /// 64 for HS512) is refused: `App::build` reports it for a [`JwtLayer`](super::JwtLayer),
+    /// and [`build_jwt`] and [`verify_jwt`] answer [`JwtError::WeakSecret`].
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
         JwtConfig {
             secret: Arc::from(secret.as_ref()),
@@ -169,6 +184,22 @@ impl JwtConfig {
         self
     }
 
+    /// Whether the secret is long enough for the algorithm.
+    pub fn check(&self) -> Result<(), JwtError> {
+        let needed = match self.algorithm {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+        };
+        if self.secret.len() < needed {
+            return Err(JwtError::WeakSecret {
+                len: self.secret.len(),
+                needed,
+            });
+        }
+        Ok(())
+    }
+
     fn sign(&self, message: &[u8]) -> Vec<u8> {
         macro_rules! hmac {
             ($hash:ty) => {{
@@ -211,6 +242,7 @@ pub fn build_jwt<T: Serialize + ?Sized>(
     claims: &T,
     config: &JwtConfig,
 ) -> Result<String, JwtError> {
+    config.check()?;
     let header = serde_json::json!({ "alg": config.algorithm.name(), "typ": "JWT" });
     let payload = serde_json::to_vec(claims).map_err(|e| JwtError::Encode(e.to_string()))?;
     let mut token = URL_SAFE_NO_PAD.encode(header.to_string());
@@ -238,6 +270,7 @@ pub(super) fn now() -> u64 {
 
 /// The verified claims of `token` at `now` (seconds since the epoch), as JSON.
 pub(crate) fn verify_claims(token: &str, config: &JwtConfig, now: u64) -> Result<Value, JwtError> {
+    config.check()?;
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
