@@ -47,11 +47,23 @@ impl RequestContext {
         parts.extensions.get::<RequestContext>()
     }
 
-    /// Whether the request came over TLS (HTTPS, HTTP/3); `false` when nothing says so.
-    pub(crate) fn is_tls(extensions: &http::Extensions) -> bool {
-        extensions
-            .get::<RequestContext>()
-            .and_then(|ctx| ctx.connection.as_ref())
-            .is_some_and(|c| c.is_tls())
+    /// Whether the client used HTTPS: the connection is TLS (HTTPS, HTTP/3), or it comes from a
+    /// trusted proxy that says the client's was (`X-Forwarded-Proto: https`, or `proto=https`
+    /// in `Forwarded` when that is the proxy's header); `false` when nothing says so. What
+    /// secure cookies, `__Host-` names and HSTS go by.
+    pub(crate) fn is_secure(extensions: &http::Extensions, headers: &http::HeaderMap) -> bool {
+        let Some(ctx) = extensions.get::<RequestContext>() else {
+            return false;
+        };
+        let Some(connection) = ctx.connection.as_ref() else {
+            return false;
+        };
+        connection.is_tls()
+            || ctx
+                .state
+                .get::<crate::ip::TrustedProxies>()
+                .is_some_and(|trusted| {
+                    crate::ip::forwarded_https(connection.peer_addr().ip(), headers, &trusted)
+                })
     }
 }

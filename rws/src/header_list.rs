@@ -8,7 +8,7 @@ use http::header::HeaderName;
 pub(crate) fn elements<'a>(
     headers: &'a HeaderMap,
     name: &HeaderName,
-) -> impl Iterator<Item = &'a str> + 'a {
+) -> impl Iterator<Item = &'a str> + use<'a> {
     headers
         .get_all(name)
         .iter()

@@ -1,9 +1,24 @@
 //! IP addresses and ranges: CIDR lists, trusted proxies, and who the client really is.
 //!
-//! The client address is the socket's peer, unless that peer is a trusted proxy: then the
-//! `Forwarded` (RFC 7239), `X-Forwarded-For` or `X-Real-IP` header names it, read from the right
-//! and skipping the trusted proxies on the way. A header from an untrusted peer is ignored, so a
-//! client cannot claim another address.
+//! The client address is the socket's peer, unless that peer is a trusted proxy: then the one
+//! header that proxy writes names it — `X-Forwarded-For` by default, `Forwarded` (RFC 7239) or
+//! `X-Real-IP` when configured ([`ForwardedHeader`]) — read from the right, skipping the trusted
+//! proxies on the way. The other two headers are ignored: a client could have sent them, and a
+//! proxy that does not write them passes them on. A header from an untrusted peer is ignored, so
+//! a client cannot claim another address.
+//!
+//! The proxy settings that match:
+//!
+//! | proxy | writes | `forwarded_header` |
+//! |---|---|---|
+//! | nginx `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` | appends the peer to `X-Forwarded-For` | `x-forwarded-for` |
+//! | nginx `proxy_set_header X-Real-IP $remote_addr;` | replaces `X-Real-IP` | `x-real-ip` |
+//! | AWS ALB, Google Cloud LB, HAProxy `option forwardfor` | append to `X-Forwarded-For` | `x-forwarded-for` |
+//! | Envoy (`use_remote_address`), Caddy | append to `X-Forwarded-For` | `x-forwarded-for` |
+//! | nginx `proxy_set_header Forwarded "for=$remote_addr;proto=$scheme";` | `Forwarded` | `forwarded` |
+//!
+//! With `x-real-ip`, the proxy must *set* the header (not pass on the client's): nginx's
+//! `proxy_set_header` does.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -58,16 +73,45 @@ impl fmt::Display for IpRanges {
     }
 }
 
-/// The proxies whose forwarding headers are believed; put in the app with
-/// [`App::trusted_proxies`].
+/// The proxies whose forwarding header is believed, and which header that is; put in the app
+/// with [`App::trusted_proxies`] and [`App::forwarded_header`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(pub(crate) IpRanges);
+pub struct TrustedProxies {
+    pub(crate) ranges: IpRanges,
+    pub(crate) header: ForwardedHeader,
+}
+
+/// The one header a trusted proxy writes the client's address (and scheme) into.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (and `X-Forwarded-Proto`): nginx, HAProxy, cloud load balancers.
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239): `for=` and `proto=`.
+    Forwarded,
+    /// `X-Real-IP` (and `X-Forwarded-Proto`): set, not appended, by the proxy.
+    XRealIp,
+}
+
+impl ForwardedHeader {
+    /// `x-forwarded-for`, `forwarded` or `x-real-ip`, as the `forwarded_header` setting spells it.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Some(ForwardedHeader::XForwardedFor),
+            "forwarded" => Some(ForwardedHeader::Forwarded),
+            "x-real-ip" => Some(ForwardedHeader::XRealIp),
+            _ => None,
+        }
+    }
+}
 
 impl App {
-    /// Believes `Forwarded` / `X-Forwarded-For` / `X-Real-IP` from these peers (addresses or CIDR
-    /// ranges) when finding the client's address ([`ClientIp`](crate::extract::ClientIp), the
-    /// IP filter, the rate limiter, the access log). An entry that does not parse is reported by
-    /// [`App::build`].
+    /// Believes the forwarding header (see [`App::forwarded_header`]; `X-Forwarded-For` unless
+    /// set) from these peers (addresses or CIDR ranges) when finding the client's address
+    /// ([`ClientIp`](crate::extract::ClientIp), the IP filter, the rate limiter, the access log)
+    /// and whether the client used HTTPS (secure cookies, HSTS). An entry that does not parse is
+    /// reported by [`App::build`].
     ///
     /// ```
     /// # use rws::prelude::*;
@@ -78,21 +122,56 @@ impl App {
     pub fn trusted_proxies<'a>(self, proxies: impl IntoIterator<Item = &'a str>) -> Self {
         let location = std::panic::Location::caller();
         match IpRanges::parse(proxies) {
-            Ok(ranges) => self.state(TrustedProxies(ranges)),
+            Ok(ranges) => {
+                let header = self.trusted().header;
+                self.state(TrustedProxies { ranges, header })
+            }
             Err(e) => self.problem(format!("trusted proxies (at {location}): {e}")),
         }
+    }
+
+    /// Which header the trusted proxies write (default `X-Forwarded-For`); only that one is
+    /// read, the others ignored. See the [module docs](crate::ip) for the proxy settings.
+    ///
+    /// ```
+    /// # use rws::prelude::*;
+    /// use rws::ip::ForwardedHeader;
+    /// let app = App::new().trusted_proxies(["10.0.0.1"]).forwarded_header(ForwardedHeader::XRealIp);
+    /// # let _ = app;
+    /// ```
+    pub fn forwarded_header(self, header: ForwardedHeader) -> Self {
+        let ranges = self.trusted().ranges;
+        self.state(TrustedProxies { ranges, header })
+    }
+
+    fn trusted(&self) -> TrustedProxies {
+        self.state_value::<TrustedProxies>()
+            .map(|t| TrustedProxies::clone(&t))
+            .unwrap_or_default()
     }
 }
 
 /// The client's address behind `trusted` proxies, `peer` being the socket's peer.
-pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &IpRanges) -> IpAddr {
+pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> IpAddr {
     let peer = peer.to_canonical();
-    if !trusted.contains(peer) {
+    if !trusted.ranges.contains(peer) {
         return peer;
     }
-    let chain = forwarded_chain(headers);
-    let Some(chain) = chain else {
-        return real_ip(headers).unwrap_or(peer);
+    let chain = match trusted.header {
+        ForwardedHeader::XForwardedFor => list(headers, "x-forwarded-for")
+            .map(|hop| parse_node(hop.trim()))
+            .collect(),
+        ForwardedHeader::Forwarded => list(headers, "forwarded")
+            .map(|element| parameter(element, "for").and_then(|v| parse_node(&v)))
+            .collect(),
+        // One value, set by the proxy: the last one, should a client's have been passed on too.
+        ForwardedHeader::XRealIp => {
+            let last = headers.get_all("x-real-ip").iter().next_back();
+            vec![
+                last.and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_node(v.trim())),
+            ]
+        }
     };
     let mut client = peer;
     for hop in chain.iter().rev() {
@@ -101,7 +180,7 @@ pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &IpRanges) -
             None => break,
             Some(ip) => {
                 client = ip.to_canonical();
-                if !trusted.contains(client) {
+                if !trusted.ranges.contains(client) {
                     break;
                 }
             }
@@ -110,36 +189,36 @@ pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &IpRanges) -
     client
 }
 
-/// The hops of `Forwarded` (preferred) or `X-Forwarded-For`, left to right; `None` for a hop
-/// that is not an address.
-fn forwarded_chain(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
-    let values = |name| {
-        let parts: Vec<&str> = crate::header_list::elements(headers, &name).collect();
-        (!parts.is_empty()).then_some(parts)
-    };
-    if let Some(elements) = values(http::header::FORWARDED) {
-        return Some(
-            elements
-                .iter()
-                .map(|element| {
-                    element
-                        .split(';')
-                        .filter_map(|pair| pair.trim().split_once('='))
-                        .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
-                        .and_then(|(_, v)| parse_node(v.trim().trim_matches('"')))
-                })
-                .collect(),
-        );
+/// Whether the client used HTTPS to reach the trusted proxy in front of us: the proxy's
+/// `X-Forwarded-Proto` (or `Forwarded: proto=`, with that header), read only from a trusted
+/// peer, the last value winning (the one the proxy nearest to us wrote).
+pub(crate) fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> bool {
+    if !trusted.ranges.contains(peer.to_canonical()) {
+        return false;
     }
-    values(http::header::HeaderName::from_static("x-forwarded-for"))
-        .map(|hops| hops.iter().map(|h| parse_node(h.trim())).collect())
+    let proto = match trusted.header {
+        ForwardedHeader::Forwarded => list(headers, "forwarded")
+            .filter_map(|e| parameter(e, "proto"))
+            .last(),
+        _ => list(headers, "x-forwarded-proto")
+            .last()
+            .map(|p| p.trim().to_owned()),
+    };
+    proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
-fn real_ip(headers: &HeaderMap) -> Option<IpAddr> {
-    headers
-        .get("x-real-ip")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_node(v.trim()))
+/// The comma-separated elements of every `name` header, in order.
+fn list<'a>(headers: &'a HeaderMap, name: &'static str) -> impl Iterator<Item = &'a str> {
+    crate::header_list::elements(headers, &http::header::HeaderName::from_static(name))
+}
+
+/// A parameter of one `Forwarded` element (`for=`, `proto=`), unquoted.
+fn parameter(element: &str, key: &str) -> Option<String> {
+    element
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
 }
 
 /// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]`, `[2001:db8::1]:4711`, `2001:db8::1`.
@@ -189,32 +268,105 @@ mod tests {
         assert!(IpRanges::parse(["::1/129"]).is_err());
     }
 
+    fn proxies(ranges: &str, header: ForwardedHeader) -> TrustedProxies {
+        TrustedProxies {
+            ranges: IpRanges::parse([ranges]).unwrap(),
+            header,
+        }
+    }
+
     #[test]
     fn headers_from_an_untrusted_peer_are_ignored() {
-        let trusted = IpRanges::parse(["10.0.0.0/8"]).unwrap();
-        let h = headers(&[("x-forwarded-for", "6.6.6.6"), ("x-real-ip", "6.6.6.6")]);
-        assert_eq!(
-            client_ip(ip("203.0.113.9"), &h, &trusted),
-            ip("203.0.113.9")
-        );
+        for header in [
+            ForwardedHeader::XForwardedFor,
+            ForwardedHeader::Forwarded,
+            ForwardedHeader::XRealIp,
+        ] {
+            let trusted = proxies("10.0.0.0/8", header);
+            let h = headers(&[
+                ("x-forwarded-for", "6.6.6.6"),
+                ("x-real-ip", "6.6.6.6"),
+                ("forwarded", "for=6.6.6.6;proto=https"),
+                ("x-forwarded-proto", "https"),
+            ]);
+            let peer = ip("203.0.113.9");
+            assert_eq!(client_ip(peer, &h, &trusted), peer);
+            assert!(!forwarded_https(peer, &h, &trusted));
+        }
     }
 
     #[test]
     fn the_chain_is_read_from_the_right_past_trusted_proxies() {
-        let trusted = IpRanges::parse(["10.0.0.0/8"]).unwrap();
+        let xff = proxies("10.0.0.0/8", ForwardedHeader::XForwardedFor);
         let peer = ip("10.0.0.1");
         // A client-supplied first hop is not believed: the rightmost untrusted hop is the client.
         let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9, 10.0.0.2")]);
-        assert_eq!(client_ip(peer, &h, &trusted), ip("203.0.113.9"));
+        assert_eq!(client_ip(peer, &h, &xff), ip("203.0.113.9"));
+        let forwarded = proxies("10.0.0.0/8", ForwardedHeader::Forwarded);
         let h = headers(&[(
             "forwarded",
             "for=6.6.6.6, for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.3",
         )]);
-        assert_eq!(client_ip(peer, &h, &trusted), ip("2001:db8::7"));
+        assert_eq!(client_ip(peer, &h, &forwarded), ip("2001:db8::7"));
+        let real = proxies("10.0.0.0/8", ForwardedHeader::XRealIp);
         let h = headers(&[("x-real-ip", "198.51.100.4")]);
-        assert_eq!(client_ip(peer, &h, &trusted), ip("198.51.100.4"));
+        assert_eq!(client_ip(peer, &h, &real), ip("198.51.100.4"));
         let h = headers(&[("x-forwarded-for", "unknown, 10.0.0.2")]);
-        assert_eq!(client_ip(peer, &h, &trusted), ip("10.0.0.2"));
-        assert_eq!(client_ip(peer, &HeaderMap::new(), &trusted), peer);
+        assert_eq!(client_ip(peer, &h, &xff), ip("10.0.0.2"));
+        assert_eq!(client_ip(peer, &HeaderMap::new(), &xff), peer);
+    }
+
+    /// Only the configured header is read: a client-supplied `Forwarded` does not beat the
+    /// proxy's `X-Forwarded-For`, nor a client's `X-Forwarded-For` the proxy's `X-Real-IP`.
+    #[test]
+    fn only_the_configured_header_is_believed() {
+        let peer = ip("10.0.0.1");
+        let h = headers(&[
+            ("forwarded", "for=6.6.6.6"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ]);
+        let xff = proxies("10.0.0.0/8", ForwardedHeader::XForwardedFor);
+        assert_eq!(client_ip(peer, &h, &xff), ip("203.0.113.9"));
+        let h = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-real-ip", "198.51.100.4"),
+        ]);
+        let real = proxies("10.0.0.0/8", ForwardedHeader::XRealIp);
+        assert_eq!(client_ip(peer, &h, &real), ip("198.51.100.4"));
+        let h = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("forwarded", "for=192.0.2.8"),
+        ]);
+        let forwarded = proxies("10.0.0.0/8", ForwardedHeader::Forwarded);
+        assert_eq!(client_ip(peer, &h, &forwarded), ip("192.0.2.8"));
+        assert_eq!(
+            ForwardedHeader::parse("X-Real-IP"),
+            Some(ForwardedHeader::XRealIp)
+        );
+        assert_eq!(ForwardedHeader::parse("via"), None);
+    }
+
+    #[test]
+    fn https_behind_a_trusted_proxy_is_its_forwarded_proto() {
+        let peer = ip("10.0.0.1");
+        let xff = proxies("10.0.0.0/8", ForwardedHeader::XForwardedFor);
+        assert!(forwarded_https(
+            peer,
+            &headers(&[("x-forwarded-proto", "https")]),
+            &xff
+        ));
+        assert!(!forwarded_https(
+            peer,
+            &headers(&[("x-forwarded-proto", "http")]),
+            &xff
+        ));
+        let forwarded = proxies("10.0.0.0/8", ForwardedHeader::Forwarded);
+        let h = headers(&[("forwarded", "for=192.0.2.8;proto=https")]);
+        assert!(forwarded_https(peer, &h, &forwarded));
+        assert!(!forwarded_https(
+            peer,
+            &headers(&[("x-forwarded-proto", "https")]),
+            &forwarded
+        ));
     }
 }

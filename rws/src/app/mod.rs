@@ -348,6 +348,11 @@ impl App {
         self
     }
 
+    /// The state value of type `T`, if the app holds one yet.
+    pub(crate) fn state_value<T: Send + Sync + 'static>(&self) -> Option<std::sync::Arc<T>> {
+        self.state.get::<T>()
+    }
+
     /// Records a problem for [`App::build`] to report.
     #[cfg_attr(not(feature = "fs"), allow(dead_code))]
     pub(crate) fn problem(mut self, problem: String) -> Self {

@@ -55,8 +55,10 @@ pub struct Config {
     pub workers: Option<usize>,
     /// A plain-HTTP port that redirects to HTTPS (needs TLS).
     pub redirect_port: Option<u16>,
-    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers are believed.
+    /// Proxies whose forwarding header is believed.
     pub trusted_proxies: Vec<String>,
+    /// The header those proxies write: `x-forwarded-for`, `forwarded` or `x-real-ip`.
+    pub forwarded_header: String,
     /// Give every request an id (`X-Request-Id`).
     pub request_id: bool,
     /// Response compression.
@@ -92,6 +94,7 @@ impl Default for Config {
             workers: None,
             redirect_port: None,
             trusted_proxies: Vec::new(),
+            forwarded_header: "x-forwarded-for".to_owned(),
             request_id: true,
             compression: CompressionConfig::default(),
             rate_limit: RateLimitConfig::default(),

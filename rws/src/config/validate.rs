@@ -82,6 +82,15 @@ fn traffic(config: &Config, problem: &mut impl FnMut(&str, String)) {
     if let Err(e) = IpRanges::parse(config.trusted_proxies.iter().map(String::as_str)) {
         problem("trusted_proxies", e);
     }
+    if crate::ip::ForwardedHeader::parse(&config.forwarded_header).is_none() {
+        problem(
+            "forwarded_header",
+            format!(
+                "{:?} is not one of x-forwarded-for, forwarded, x-real-ip",
+                config.forwarded_header
+            ),
+        );
+    }
     for (key, list) in [
         ("ip_filter.allow", &config.ip_filter.allow),
         ("ip_filter.deny", &config.ip_filter.deny),

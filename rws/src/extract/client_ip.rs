@@ -12,7 +12,8 @@ use crate::ip::{TrustedProxies, client_ip};
 
 /// The client's IP address: the socket's peer, or, when that peer is one of the app's
 /// [trusted proxies](crate::App::trusted_proxies), the address the proxy forwarded in
-/// `Forwarded`, `X-Forwarded-For` or `X-Real-IP` (see [`crate::ip`]).
+/// the one header it is configured to write (`X-Forwarded-For` unless
+/// [`App::forwarded_header`](crate::App::forwarded_header) says otherwise; see [`crate::ip`]).
 ///
 /// ```
 /// use rws::extract::ClientIp;
@@ -30,7 +31,7 @@ impl ClientIp {
         let ctx = extensions.get::<RequestContext>()?;
         let peer = ctx.connection.as_ref()?.peer_addr().ip();
         Some(match ctx.state.get::<TrustedProxies>() {
-            Some(trusted) => client_ip(peer, headers, &trusted.0),
+            Some(trusted) => client_ip(peer, headers, &trusted),
             None => peer.to_canonical(),
         })
     }

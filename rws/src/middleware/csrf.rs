@@ -154,7 +154,7 @@ impl Middleware for CsrfLayer {
     }
 
     async fn handle(&self, mut req: Request, next: Next) -> Response {
-        let tls = RequestContext::is_tls(req.extensions());
+        let tls = RequestContext::is_secure(req.extensions(), req.headers());
         let name = if tls { "__Host-rws_csrf" } else { "rws_csrf" };
         let cookie = crate::cookie::value(req.headers(), name).filter(|t| is_token(t));
         let safe = matches!(

@@ -118,7 +118,7 @@ impl SecurityHeadersLayer {
 
 impl Middleware for SecurityHeadersLayer {
     async fn handle(&self, req: Request, next: Next) -> Response {
-        let tls = RequestContext::is_tls(req.extensions());
+        let tls = RequestContext::is_secure(req.extensions(), req.headers());
         let mut res = next.run(req).await;
         let headers = res.headers_mut();
         for (name, value) in &self.headers {

@@ -229,7 +229,7 @@ impl<S: SessionStore> Middleware for SessionLayer<S> {
 
     async fn handle(&self, mut req: Request, next: Next) -> Response {
         let now = now();
-        let tls = RequestContext::is_tls(req.extensions());
+        let tls = RequestContext::is_secure(req.extensions(), req.headers());
         let cookie = crate::cookie::value(req.headers(), &self.cookie_name);
         let had_cookie = cookie.is_some();
         let (id, record) = match self.load(cookie, now).await {

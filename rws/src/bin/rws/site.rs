@@ -37,6 +37,9 @@ pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> A
     if !config.trusted_proxies.is_empty() {
         app = app.trusted_proxies(config.trusted_proxies.iter().map(String::as_str));
     }
+    if let Some(header) = rws::ip::ForwardedHeader::parse(&config.forwarded_header) {
+        app = app.forwarded_header(header);
+    }
     // Outermost first: the request id is set before anything logs; the access log and the
     // metrics see the final status, refusals by the layers after them included.
     if config.request_id {
