@@ -217,3 +217,42 @@ fn an_empty_quota_is_a_build_error() {
         "{err}"
     );
 }
+
+/// IPv6 clients are counted by their /64 (one host usually holds a whole /64 and could pick a
+/// new address per request); the prefix is configurable.
+#[tokio::test]
+async fn ipv6_clients_are_grouped_by_their_64() {
+    let app = |layer: RateLimitLayer| {
+        App::empty()
+            .get("/", ok())
+            .wrap(layer)
+            .trusted_proxies(["127.0.0.1", "::1"])
+    };
+    let send = |client: &TestClient, from: &'static str| {
+        client.get("/").header("x-forwarded-for", from).send()
+    };
+    let client = TestClient::new(app(RateLimitLayer::per_ip(Quota::per_minute(1))));
+    assert_eq!(send(&client, "2001:db8::1").await.status(), 200);
+    assert_eq!(send(&client, "2001:db8::2").await.status(), 429, "same /64");
+    assert_eq!(
+        send(&client, "2001:db8:0:1::1").await.status(),
+        200,
+        "another /64"
+    );
+    assert_eq!(send(&client, "192.0.2.1").await.status(), 200);
+    assert_eq!(
+        send(&client, "192.0.2.2").await.status(),
+        200,
+        "IPv4 per address"
+    );
+
+    let client = TestClient::new(app(
+        RateLimitLayer::per_ip(Quota::per_minute(1)).ipv6_prefix(128)
+    ));
+    assert_eq!(send(&client, "2001:db8::1").await.status(), 200);
+    assert_eq!(
+        send(&client, "2001:db8::2").await.status(),
+        200,
+        "per address at /128"
+    );
+}

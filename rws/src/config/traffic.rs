@@ -42,8 +42,11 @@ pub struct RateLimitConfig {
     pub requests: u32,
     /// The period the requests refill over.
     pub period: HumanDuration,
-    /// What requests are counted under: `ip`, `global`, or `header:NAME`.
+    /// What requests are counted under: `ip`, `global`, or `header:NAME` (the header is taken
+    /// as the client sends it: key on it only when something in front checks it).
     pub key: String,
+    /// IPv6 clients are counted by their network of this many bits (one host holds a /64).
+    pub ipv6_prefix: u8,
 }
 
 impl Default for RateLimitConfig {
@@ -52,6 +55,7 @@ impl Default for RateLimitConfig {
             requests: 0,
             period: HumanDuration(std::time::Duration::from_secs(60)),
             key: "ip".to_owned(),
+            ipv6_prefix: 64,
         }
     }
 }
@@ -102,7 +106,13 @@ impl RateLimitConfig {
                 }
             },
         };
-        Ok(Some(limit))
+        if self.ipv6_prefix > 128 {
+            return Err(format!(
+                "ipv6_prefix {} is longer than an IPv6 address (128 bits)",
+                self.ipv6_prefix
+            ));
+        }
+        Ok(Some(limit.ipv6_prefix(self.ipv6_prefix)))
     }
 }
 

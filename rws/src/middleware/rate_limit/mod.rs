@@ -4,6 +4,7 @@ mod gcra;
 mod store;
 
 use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +58,8 @@ pub struct RateLimitLayer<S = MemoryStore> {
     name: String,
     store: Arc<S>,
     policy: Option<HeaderValue>,
+    // IPv6 clients are counted by their network of this prefix length.
+    ipv6_prefix: u8,
 }
 
 impl<S> fmt::Debug for RateLimitLayer<S> {
@@ -76,6 +79,7 @@ impl RateLimitLayer {
             name: String::new(),
             store: Arc::new(MemoryStore::default()),
             policy: None,
+            ipv6_prefix: 64,
         }
         .named("default")
     }
@@ -87,6 +91,11 @@ impl RateLimitLayer {
 
     /// Per value of the header `name` (an API key, say); requests without it are counted per
     /// client address.
+    ///
+    /// The header is taken as the client sends it: a client choosing its own value gets a
+    /// bucket of its own per value. Key on a header only when something in front checks it
+    /// (an API gateway that validated the key, a proxy that sets it), or when a value costs
+    /// the client something to obtain.
     pub fn per_header(quota: Quota, name: HeaderName) -> Self {
         RateLimitLayer::with_key(quota, Key::Header(name))
     }
@@ -121,6 +130,13 @@ impl<S: RateLimitStore> RateLimitLayer<S> {
         self
     }
 
+    /// Counts IPv6 clients by their network of `bits` (default 64): one host usually holds a
+    /// whole /64 and can pick a new address in it for every request. 128 counts addresses.
+    pub fn ipv6_prefix(mut self, bits: u8) -> Self {
+        self.ipv6_prefix = bits.min(128);
+        self
+    }
+
     /// Keeps the state in `store` (shared by several limits, or outside the process).
     pub fn store<T: RateLimitStore>(self, store: Arc<T>) -> RateLimitLayer<T> {
         RateLimitLayer {
@@ -129,11 +145,21 @@ impl<S: RateLimitStore> RateLimitLayer<S> {
             name: self.name,
             store,
             policy: self.policy,
+            ipv6_prefix: self.ipv6_prefix,
         }
     }
 
     fn key(&self, req: &Request) -> Option<String> {
-        let ip = || ClientIp::of(req.extensions(), req.headers()).map(|ip| ip.to_string());
+        let ip = || {
+            ClientIp::of(req.extensions(), req.headers()).map(|ip| match ip {
+                IpAddr::V6(v6) => {
+                    let keep = u32::from(self.ipv6_prefix);
+                    let mask = u128::MAX.checked_shl(128 - keep).unwrap_or(0);
+                    format!("{}/{keep}", Ipv6Addr::from(u128::from(v6) & mask))
+                }
+                IpAddr::V4(v4) => v4.to_string(),
+            })
+        };
         let key = match &self.key {
             Key::Global => Some(String::new()),
             Key::Ip => ip(),
