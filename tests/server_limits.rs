@@ -341,3 +341,31 @@ async fn http2_rapid_reset_closes_the_connection() {
     );
     server.stop().await.unwrap();
 }
+
+/// A client that sends the HTTP/2 preface and then nothing, acknowledging no PING and no GOAWAY,
+/// is closed soon after the idle timeout: the graceful close has a deadline (it was open after
+/// 150 s before; 200 such sockets locked everyone out at the connection limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_http2_connection_is_closed() {
+    let server = TestServer::start(app(), |s| {
+        s.keep_alive_timeout(Duration::from_secs(1))
+            .http2_keep_alive_interval(Some(Duration::from_secs(1)))
+            .http2_keep_alive_timeout(Duration::from_secs(1))
+    })
+    .await;
+    let mut silent = server.connect().await;
+    // The preface and an empty SETTINGS frame; no SETTINGS ACK, no PING ACK, ever.
+    silent
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(10)).await,
+        "the silent HTTP/2 connection is still open"
+    );
+    // Others are served meanwhile and after.
+    let mut stream = server.connect().await;
+    let res = raw_request(&mut stream, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    server.stop().await.unwrap();
+}

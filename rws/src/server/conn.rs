@@ -75,6 +75,9 @@ impl Watch {
     }
 }
 
+/// The longest a closing connection with nothing in flight is kept.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
+
 /// How often the watcher looks: half the shorter of the timeouts that are on (zero is off), so a
 /// limit is enforced between one and one and a half times its value; an hour with both off.
 fn tick_every(limits: &Limits) -> Duration {
@@ -123,6 +126,14 @@ pub(super) async fn serve<I>(
     tokio::pin!(tick);
     let mut watch = Watch::default();
     let mut draining = false;
+    // A closing connection with nothing in flight may wait this long for the client to agree
+    // (an HTTP/2 GOAWAY waits for a PING ACK a silent client never sends): then it is dropped.
+    let close_within = if limits.keep_alive_timeout.is_zero() {
+        CLOSE_DEADLINE
+    } else {
+        CLOSE_DEADLINE.min(limits.keep_alive_timeout)
+    };
+    let mut closing_since: Option<Instant> = None;
     loop {
         tokio::select! {
             biased;
@@ -135,6 +146,10 @@ pub(super) async fn serve<I>(
             () = drain_requested(&state), if !draining => {
                 conn.as_mut().graceful_shutdown();
                 draining = true;
+                let now = Instant::now();
+                closing_since = Some(now);
+                tick.as_mut().reset(now + close_within.min(every));
+                continue;
             }
             () = &mut tick => {
                 let now = Instant::now();
@@ -147,10 +162,20 @@ pub(super) async fn serve<I>(
                         tracing::debug!("keep-alive idle timeout: closing the connection");
                         conn.as_mut().graceful_shutdown();
                         draining = true;
+                        closing_since = Some(now);
                     }
                     Verdict::Idle | Verdict::Fine => {}
                 }
-                tick.as_mut().reset(now + every);
+                let idle = state.inflight.load(Ordering::Relaxed) == 0;
+                if let Some(since) = closing_since
+                    && idle
+                    && now.duration_since(since) >= close_within
+                {
+                    tracing::debug!("the connection did not finish closing in time: dropped");
+                    return;
+                }
+                let next = if closing_since.is_some() { close_within.min(every) } else { every };
+                tick.as_mut().reset(now + next);
             }
         }
     }

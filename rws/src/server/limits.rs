@@ -14,6 +14,8 @@ use std::time::Duration;
 /// | max concurrent connections | 10 000 | excess wait in the listen backlog |
 /// | HTTP/2 concurrent streams per connection | 200 | `REFUSED_STREAM` |
 /// | HTTP/2 pending-accept reset streams (rapid reset) | 20 | `GOAWAY` |
+/// | HTTP/2 keep-alive PING interval / ACK timeout | 20 s / 20 s | connection closed |
+/// | closing (after `GOAWAY`) with nothing in flight | 5 s (or the keep-alive timeout, if shorter) | connection dropped |
 /// | shutdown grace period | 30 s | remaining connections dropped |
 ///
 /// The request body limit (2 MiB, 413) belongs to the app: see `App::body_limit`.
@@ -27,6 +29,8 @@ pub struct Limits {
     pub(crate) max_connections: usize,
     pub(crate) http2_max_concurrent_streams: u32,
     pub(crate) http2_max_pending_accept_reset_streams: usize,
+    pub(crate) http2_keep_alive_interval: Option<Duration>,
+    pub(crate) http2_keep_alive_timeout: Duration,
     pub(crate) grace_period: Duration,
 }
 
@@ -41,6 +45,8 @@ impl Default for Limits {
             max_connections: 10_000,
             http2_max_concurrent_streams: 200,
             http2_max_pending_accept_reset_streams: 20,
+            http2_keep_alive_interval: Some(Duration::from_secs(20)),
+            http2_keep_alive_timeout: Duration::from_secs(20),
             grace_period: Duration::from_secs(30),
         }
     }

@@ -162,6 +162,10 @@ impl Server {
         /// How many client-reset HTTP/2 streams may await acceptance before the connection is
         /// closed: hyper's protection against the rapid-reset attack.
         http2_max_pending_accept_reset_streams: usize,
+        /// How often an HTTP/2 connection is PINGed when it sends nothing (`None`: never).
+        http2_keep_alive_interval: Option<Duration>,
+        /// How long a PING may wait for its ACK before the connection is closed.
+        http2_keep_alive_timeout: Duration,
         /// How long shutdown waits for in-flight requests before dropping them.
         grace_period: Duration,
     }
@@ -211,7 +215,12 @@ impl Server {
             .http2()
             .max_header_list_size(u32::try_from(limits.max_header_size).unwrap_or(u32::MAX))
             .max_concurrent_streams(limits.http2_max_concurrent_streams)
-            .max_pending_accept_reset_streams(limits.http2_max_pending_accept_reset_streams);
+            .max_pending_accept_reset_streams(limits.http2_max_pending_accept_reset_streams)
+            // A client that goes silent (or never says more than the preface) is PINGed, and
+            // closed when it does not answer.
+            .timer(hyper_util::rt::TokioTimer::new())
+            .keep_alive_interval(limits.http2_keep_alive_interval)
+            .keep_alive_timeout(limits.http2_keep_alive_timeout);
         // RFC 8441: WebSockets over HTTP/2 streams.
         #[cfg(feature = "ws")]
         builder.http2().enable_connect_protocol();
