@@ -31,8 +31,10 @@ impl Log {
 }
 
 async fn echo(ws: WebSocketUpgrade, State(log): State<Log>) -> Response {
+    // Big messages here, sent as one frame by the clients: above the 256 KiB default frame cap.
     ws.protocols(["chat.v2", "chat.v1"])
         .max_message_size(2 << 20)
+        .max_frame_size(2 << 20)
         .on_upgrade(move |mut socket| async move {
             log.push(format!("open protocol={:?}", socket.protocol()));
             while let Some(msg) = socket.recv().await {
@@ -70,8 +72,17 @@ async fn guarded(ws: WebSocketUpgrade) -> Result<Response, Error> {
         }))
 }
 
+async fn quiet(ws: WebSocketUpgrade, State(log): State<Log>) -> Response {
+    ws.idle_timeout(Some(Duration::from_millis(600)))
+        .on_upgrade(move |mut socket| async move {
+            while let Some(Ok(_)) = socket.recv().await {}
+            log.push("idle socket ended".to_owned());
+        })
+}
+
 fn app(log: &Log) -> App {
     App::empty()
+        .get("/quiet", quiet)
         .state(log.clone())
         .get("/echo", echo)
         .get("/small", small)
@@ -422,4 +433,87 @@ async fn shutdown_closes_open_sockets_with_1001() {
     assert!(ws.next().await.is_none());
     logged(&log, "ended").await;
     server.stop().await.unwrap();
+}
+
+/// The defaults bound what one socket may buffer: a message of 1 MiB passes, one byte more is
+/// closed with 1009; frames are capped at 256 KiB.
+#[tokio::test]
+async fn the_default_limits_are_one_mebibyte_messages_and_256_kib_frames() {
+    assert_eq!(rws::ws::DEFAULT_MAX_MESSAGE_SIZE, 1 << 20);
+    assert_eq!(rws::ws::DEFAULT_MAX_FRAME_SIZE, 256 << 10);
+    let (code, _) = close_code_for("/quiet", Message::binary(vec![1u8; (1 << 20) + 1])).await;
+    assert_eq!(code, CloseCode::Size);
+    // Under the message limit, over the frame limit (tungstenite names both "message too big").
+    let (code, _) = close_code_for("/quiet", Message::binary(vec![1u8; (256 << 10) + 1])).await;
+    assert_eq!(code, CloseCode::Size);
+}
+
+/// A peer that goes silent (it answers no ping) is closed with 1001 after the idle timeout, and
+/// the socket's task ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_is_pinged_then_closed_after_the_idle_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let log = Log::default();
+    let server = start(&log).await;
+    let mut raw = server.connect().await;
+    raw.write_all(
+        b"GET /quiet HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    // Read everything the server sends, answering nothing: the 101, a ping, a close (1001).
+    let mut seen = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match raw.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the silent socket was never closed");
+    let text = String::from_utf8_lossy(&seen);
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    let frames = &seen[seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
+    assert_eq!(frames.first(), Some(&0x89), "a ping first: {frames:?}");
+    let close = frames
+        .windows(4)
+        .any(|w| w[0] == 0x88 && w[2..4] == [0x03, 0xe9]);
+    assert!(close, "a close with 1001: {frames:?}");
+    logged(&log, "idle socket ended").await;
+}
+
+/// An upgraded socket keeps its connection's permit: at `max_connections = 1`, a second client
+/// waits while a WebSocket is open, and is served once it closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_websocket_counts_against_the_connection_limit() {
+    let log = Log::default();
+    let server = TestServer::start(app(&log), |s| s.max_connections(1)).await;
+    let (mut ws, _) = tokio_tungstenite::client_async(
+        format!("ws://{}/echo", server.addr),
+        server.connect().await,
+    )
+    .await
+    .unwrap();
+    ws.send(Message::text("hi")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hi"));
+    let mut other = server.connect().await;
+    let waiting = tokio::spawn(async move {
+        support::server::raw_request(&mut other, "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n").await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "served while the socket held the only permit"
+    );
+    ws.close(None).await.unwrap();
+    while ws.next().await.is_some() {}
+    let res = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("served once the socket closed")
+        .unwrap();
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
 }

@@ -360,12 +360,15 @@ impl Accepting {
         if let Ok(mut open) = self.open.lock() {
             open.insert(id, Arc::clone(&state));
         }
+        // Shared with what a request upgrades to (a WebSocket), which outlives the connection.
+        let permit = Arc::new(permit);
         let conn_service = service::ConnService {
             app: self.service.with_connection_info(info),
             state: Arc::clone(&state),
             request_timeout: self.limits.request_timeout,
             alt_svc: self.alt_svc.clone(),
             going_away: self.going_away.clone(),
+            permit: Arc::clone(&permit),
         };
         let (builder, limits, open) = (
             Arc::clone(&self.builder),

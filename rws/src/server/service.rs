@@ -29,6 +29,9 @@ pub(super) struct ConnService {
     pub(super) alt_svc: Option<http::HeaderValue>,
     /// Turns true when the server shuts down.
     pub(super) going_away: tokio::sync::watch::Receiver<bool>,
+    /// The connection's place in `limits.connections`: an upgraded socket keeps it after the
+    /// connection's HTTP life ends.
+    pub(super) permit: Arc<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Marks a request in flight until its response body is done (or dropped).
@@ -54,19 +57,20 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
             || parts.headers.contains_key(http::header::UPGRADE)
         {
             // What the request may turn into (a WebSocket) outlives the connection's HTTP life:
-            // it needs to hear of shutdown itself.
+            // it needs to hear of shutdown itself, and keeps the connection's permit.
             parts
                 .extensions
                 .insert(crate::connection::GoingAway(self.going_away.clone()));
-        }
-        if parts.method == http::Method::CONNECT {
             // A CONNECT's stream outlives its response (an HTTP/2 WebSocket): whoever takes it
-            // over holds the connection busy until done.
-            self.state.request_started();
-            let busy = InFlight(Arc::clone(&self.state));
+            // over also holds the connection busy until done.
+            let busy = (parts.method == http::Method::CONNECT).then(|| {
+                self.state.request_started();
+                InFlight(Arc::clone(&self.state))
+            });
+            let guard = (busy, Arc::clone(&self.permit));
             parts
                 .extensions
-                .insert(crate::connection::UpgradeGuard(Arc::new(busy)));
+                .insert(crate::connection::UpgradeGuard(Arc::new(guard)));
         }
         // Only a timed request with a body still to come needs to know how far it was read.
         let mut body = Body::from(incoming);

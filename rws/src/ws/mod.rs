@@ -35,6 +35,8 @@ pub use tokio_tungstenite::tungstenite::Message;
 pub use tokio_tungstenite::tungstenite::error::Error as WsError;
 pub use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 pub use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-pub use upgrade::{DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, WebSocketUpgrade};
+pub use upgrade::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, WebSocketUpgrade,
+};
 
 pub(crate) use upgrade::route_extended_connect;

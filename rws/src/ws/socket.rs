@@ -4,6 +4,9 @@ use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures_core::Stream;
 use futures_util::Sink;
@@ -29,11 +32,42 @@ enum Pending {
     /// The peer broke a limit or the protocol: tell it why with a close frame (1009 too big,
     /// 1007 bad UTF-8, 1002 protocol error), then report the error.
     Fail { error: WsError, queued: bool },
+    /// The peer sent nothing, not even a pong, for the idle timeout: 1001, then the end.
+    Idle { queued: bool },
 }
 
 struct Inner {
     io: Io,
     pending: Pending,
+    keepalive: Option<Keepalive>,
+}
+
+/// Pings a peer that has gone quiet, and ends the socket when it stays quiet: measured while
+/// the socket is read (`recv`, the `Stream`), since only reading sees the pongs.
+struct Keepalive {
+    idle: Duration,
+    last_seen: Instant,
+    pinged: bool,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Keepalive {
+    fn new(idle: Duration) -> Self {
+        let now = Instant::now();
+        Keepalive {
+            idle,
+            last_seen: now,
+            pinged: false,
+            timer: Box::pin(tokio::time::sleep_until(now + idle / 2)),
+        }
+    }
+
+    /// A frame arrived.
+    fn seen(&mut self) {
+        self.last_seen = Instant::now();
+        self.pinged = false;
+        self.timer.as_mut().reset(self.last_seen + self.idle / 2);
+    }
 }
 
 struct Shared {
@@ -87,12 +121,18 @@ impl fmt::Debug for WebSocket {
 }
 
 impl WebSocket {
-    pub(super) fn new(io: Io, protocol: Option<String>, guard: Option<UpgradeGuard>) -> Self {
+    pub(super) fn new(
+        io: Io,
+        protocol: Option<String>,
+        guard: Option<UpgradeGuard>,
+        idle_timeout: Option<Duration>,
+    ) -> Self {
         WebSocket {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner {
                     io,
                     pending: Pending::None,
+                    keepalive: idle_timeout.filter(|d| !d.is_zero()).map(Keepalive::new),
                 }),
                 protocol,
                 _guard: guard,
@@ -264,8 +304,60 @@ fn poll_recv(shared: &Shared, cx: &mut Context<'_>) -> Poll<Option<Result<Messag
                 }
                 return Poll::Ready(Some(Err(error)));
             }
+            Pending::Idle { mut queued } => {
+                if !queued {
+                    let mut io = Pin::new(&mut inner.io);
+                    match io.as_mut().poll_ready(cx) {
+                        Poll::Pending => {
+                            inner.pending = Pending::Idle { queued };
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(Ok(())) => {
+                            let _ = io.start_send(close_message(CloseCode::Away, "idle timeout"));
+                        }
+                        Poll::Ready(Err(_)) => {}
+                    }
+                    queued = true;
+                }
+                if Pin::new(&mut inner.io).poll_flush(cx).is_pending() {
+                    inner.pending = Pending::Idle { queued };
+                    return Poll::Pending;
+                }
+                inner.keepalive = None;
+                return Poll::Ready(None);
+            }
         }
-        match ready!(Pin::new(&mut inner.io).poll_next(cx)) {
+        let next = match Pin::new(&mut inner.io).poll_next(cx) {
+            Poll::Ready(next) => next,
+            Poll::Pending => {
+                let Some(keepalive) = &mut inner.keepalive else {
+                    return Poll::Pending;
+                };
+                ready!(keepalive.timer.as_mut().poll(cx));
+                let quiet = Instant::now().duration_since(keepalive.last_seen);
+                if quiet >= keepalive.idle {
+                    tracing::debug!(?quiet, "closing an idle WebSocket");
+                    inner.pending = Pending::Idle { queued: false };
+                    continue;
+                }
+                // Half the idle time without a frame: ask for one. The pong (or anything) resets it.
+                if !keepalive.pinged {
+                    keepalive.pinged = true;
+                    let mut io = Pin::new(&mut inner.io);
+                    if let Poll::Ready(Ok(())) = io.as_mut().poll_ready(cx) {
+                        let _ = io.as_mut().start_send(Message::Ping(Default::default()));
+                        let _ = io.poll_flush(cx);
+                    }
+                }
+                let deadline = keepalive.last_seen + keepalive.idle;
+                keepalive.timer.as_mut().reset(deadline);
+                continue;
+            }
+        };
+        if let (Some(Ok(_)), Some(keepalive)) = (&next, &mut inner.keepalive) {
+            keepalive.seen();
+        }
+        match next {
             Some(Ok(msg @ Message::Close(_))) => inner.pending = Pending::Close(msg),
             Some(Err(error)) if close_code(&error).is_some() => {
                 tracing::debug!(%error, "closing a WebSocket the peer broke");

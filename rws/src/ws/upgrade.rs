@@ -42,10 +42,13 @@ pub(crate) fn route_extended_connect<B>(req: &mut http::Request<B>) {
 /// How long a socket's handler may run on after the server's shutdown closed it.
 const SHUTDOWN_LINGER: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The default largest message: 16 MiB.
-pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
-/// The default largest frame: 16 MiB.
-pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
+/// The default largest message: 1 MiB (each open socket may buffer one).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
+/// The default largest frame: 256 KiB.
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 << 10;
+/// The default idle timeout: a socket that reads nothing (not even a pong to the ping sent at
+/// half of it) for a minute is closed with 1001.
+pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Extracts a WebSocket handshake (HTTP/1.1 `Upgrade` or HTTP/2 extended CONNECT) and answers
 /// it with [`on_upgrade`](Self::on_upgrade).
@@ -80,6 +83,7 @@ pub struct WebSocketUpgrade {
     on_upgrade: OnUpgrade,
     guard: Option<UpgradeGuard>,
     going_away: Option<GoingAway>,
+    idle_timeout: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for WebSocketUpgrade {
@@ -177,12 +181,22 @@ impl FromRequestParts for WebSocketUpgrade {
             on_upgrade,
             guard: parts.extensions.remove::<UpgradeGuard>(),
             going_away: parts.extensions.remove::<GoingAway>(),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
         })
     }
 }
 
 impl WebSocketUpgrade {
-    /// The largest message accepted (default 16 MiB); a bigger one closes the socket with
+    /// How long the socket may read nothing before it is closed with 1001 (default one minute;
+    /// `None`: never). A ping goes out at half of it, so a live peer's pong keeps it open. It is
+    /// measured while the handler reads the socket (`recv` or the `Stream`).
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The largest message accepted (default 1 MiB); a bigger one closes the socket with
     /// 1009 (message too big).
     #[must_use]
     pub fn max_message_size(mut self, bytes: usize) -> Self {
@@ -190,7 +204,7 @@ impl WebSocketUpgrade {
         self
     }
 
-    /// The largest single frame accepted (default 16 MiB); a bigger one closes the socket with
+    /// The largest single frame accepted (default 256 KiB); a bigger one closes the socket with
     /// 1009.
     #[must_use]
     pub fn max_frame_size(mut self, bytes: usize) -> Self {
@@ -299,6 +313,7 @@ impl WebSocketUpgrade {
             on_upgrade,
             guard,
             going_away,
+            idle_timeout,
             ..
         } = self;
         let mut res = Response::new(Body::empty());
@@ -330,7 +345,7 @@ impl WebSocketUpgrade {
                 Some(config),
             )
             .await;
-            let socket = WebSocket::new(io, protocol, guard);
+            let socket = WebSocket::new(io, protocol, guard, idle_timeout);
             let Some(going_away) = going_away else {
                 return callback(socket).await;
             };
