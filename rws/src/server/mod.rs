@@ -10,6 +10,7 @@
 //! }
 //! ```
 
+mod accept;
 mod conn;
 mod conn_state;
 mod host;
@@ -275,6 +276,7 @@ impl Server {
         };
         let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
         let mut connections = JoinSet::new();
+        let mut accept_errors = accept::AcceptErrors::default();
         readiness.set(true);
 
         loop {
@@ -301,12 +303,19 @@ impl Server {
                 accepted = listener.accept() => accepted,
             };
             let (io, info) = match accepted {
-                Ok(accepted) => accepted,
+                Ok(accepted) => {
+                    accept_errors.succeeded();
+                    accepted
+                }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+                    drop(permit);
+                    let wait = accept_errors.failed(&e);
+                    tokio::select! {
+                        biased;
+                        () = &mut stop => break,
+                        () = tokio::time::sleep(wait) => continue,
+                    }
                 }
             };
             accepting.spawn(&mut connections, io, info, permit);
