@@ -1,50 +1,120 @@
 //! File bodies, streamed from disk in 64 KiB reads with an exact length, so that hyper frames
 //! them with `Content-Length` and a truncated file aborts the response instead of hanging it.
+//! Every span of a body is read through the one file it was opened with: a `multipart/byteranges`
+//! answer of 32 ranges holds one descriptor, not 32.
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
-use futures_core::Stream;
+use bytes::{Bytes, BytesMut};
 use http_body::{Frame, SizeHint};
-use tokio::io::{AsyncReadExt, Take};
-use tokio_util::io::ReaderStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek};
 
 /// How much is read from disk at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// One piece of a file body: bytes in memory (a multipart header), or a span of a file
-/// already positioned at its start.
+/// One piece of a file body: bytes in memory (a multipart header), or a span of the file.
 pub(crate) enum Piece {
     Bytes(Bytes),
-    File(std::fs::File, u64),
+    /// `len` bytes from `start`.
+    Span {
+        start: u64,
+        len: u64,
+    },
 }
 
-/// A body made of pieces, of known total length.
+/// Where the body is within the span it sends.
+enum Reading {
+    /// Moving the file to the span's start.
+    Seeking { len: u64, started: bool },
+    /// `left` bytes of the span still to read.
+    Reading { left: u64 },
+}
+
+/// A body made of pieces of one file, of known total length.
 pub(crate) struct FileBody {
+    file: tokio::fs::File,
+    // Where the file's cursor is, so that a span starting there needs no seek.
+    position: u64,
     pieces: VecDeque<Piece>,
-    current: Option<ReaderStream<Take<tokio::fs::File>>>,
+    current: Option<(u64, Reading)>,
+    buf: BytesMut,
     remaining: u64,
 }
 
 impl FileBody {
-    pub(crate) fn new(pieces: VecDeque<Piece>) -> Self {
+    /// A body of `pieces` of `file`, whose cursor is at `position`.
+    pub(crate) fn new(file: std::fs::File, position: u64, pieces: VecDeque<Piece>) -> Self {
         let remaining = pieces
             .iter()
             .map(|p| match p {
                 Piece::Bytes(b) => b.len() as u64,
-                Piece::File(_, len) => *len,
+                Piece::Span { len, .. } => *len,
             })
             .sum();
         FileBody {
+            file: tokio::fs::File::from_std(file),
+            position,
             pieces,
             current: None,
+            buf: BytesMut::new(),
             remaining,
         }
     }
+
+    /// Polls the current span: `Some(chunk)`, or `None` when it is done.
+    fn poll_span(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Bytes>>> {
+        loop {
+            let Some((start, reading)) = &mut self.current else {
+                return Poll::Ready(Ok(None));
+            };
+            match reading {
+                Reading::Seeking { len, started } => {
+                    let (start, len) = (*start, *len);
+                    if self.position != start {
+                        if !*started {
+                            Pin::new(&mut self.file).start_seek(SeekFrom::Start(start))?;
+                            *started = true;
+                        }
+                        self.position = ready!(Pin::new(&mut self.file).poll_complete(cx))?;
+                    }
+                    self.current = Some((start, Reading::Reading { left: len }));
+                }
+                Reading::Reading { left: 0 } => {
+                    self.current = None;
+                    return Poll::Ready(Ok(None));
+                }
+                Reading::Reading { left } => {
+                    let want = usize::try_from(*left).unwrap_or(CHUNK).min(CHUNK);
+                    self.buf.reserve(want);
+                    let mut limited = (&mut self.file).take(want as u64);
+                    let n = ready!(tokio_util::io::poll_read_buf(
+                        Pin::new(&mut limited),
+                        cx,
+                        &mut self.buf
+                    ))?;
+                    if n == 0 {
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the file was truncated while being sent",
+                        )));
+                    }
+                    *left -= n as u64;
+                    self.position += n as u64;
+                    return Poll::Ready(Ok(Some(self.buf.split().freeze())));
+                }
+            }
+        }
+    }
 }
+
+// Reading through `&mut File` needs the file's own `AsyncRead`; checked here once.
+const _: fn() = || {
+    fn reads<T: AsyncRead + AsyncSeek + Unpin>() {}
+    reads::<tokio::fs::File>();
+};
 
 impl http_body::Body for FileBody {
     type Data = Bytes;
@@ -56,14 +126,19 @@ impl http_body::Body for FileBody {
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = &mut *self;
         loop {
-            if let Some(current) = &mut this.current {
-                match ready!(Pin::new(current).poll_next(cx)) {
-                    Some(Ok(chunk)) => {
+            if this.current.is_some() {
+                match ready!(this.poll_span(cx)) {
+                    Ok(Some(chunk)) => {
                         this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
                         return Poll::Ready(Some(Ok(Frame::data(chunk))));
                     }
-                    Some(Err(e)) => return Poll::Ready(Some(Err(e))),
-                    None => this.current = None,
+                    Ok(None) => {}
+                    Err(e) => {
+                        this.remaining = 0;
+                        this.pieces.clear();
+                        this.current = None;
+                        return Poll::Ready(Some(Err(e)));
+                    }
                 }
             }
             match this.pieces.pop_front() {
@@ -71,9 +146,12 @@ impl http_body::Body for FileBody {
                     this.remaining = this.remaining.saturating_sub(bytes.len() as u64);
                     return Poll::Ready(Some(Ok(Frame::data(bytes))));
                 }
-                Some(Piece::File(file, len)) => {
-                    let file = tokio::fs::File::from_std(file).take(len);
-                    this.current = Some(ReaderStream::with_capacity(file, CHUNK));
+                Some(Piece::Span { start, len }) => {
+                    let seeking = Reading::Seeking {
+                        len,
+                        started: false,
+                    };
+                    this.current = Some((start, seeking));
                 }
                 None if this.remaining > 0 => {
                     // The file shrank while it was being sent: abort rather than send a short

@@ -165,8 +165,7 @@ fn serve_opened(
             Ok(res)
         }
         Ranges::Satisfiable(ranges) => {
-            let (body, total, boundary) =
-                multipart(base, &path, file, &ranges, len, &content_type)?;
+            let (body, total, boundary) = multipart(&path, file, &ranges, len, &content_type)?;
             let value = format!("multipart/byteranges; boundary={boundary}");
             headers.insert(
                 header::CONTENT_TYPE,
@@ -302,17 +301,21 @@ fn body(mut file: File, range: Range<u64>, head: bool) -> io::Result<Body> {
         }
         return Ok(Body::from(Bytes::from(buf)));
     }
-    Ok(Body::new(FileBody::new(VecDeque::from([Piece::File(
-        file, len,
-    )]))))
+    let span = Piece::Span {
+        start: range.start,
+        len,
+    };
+    Ok(Body::new(FileBody::new(
+        file,
+        range.start,
+        VecDeque::from([span]),
+    )))
 }
 
-/// A `multipart/byteranges` body: each range with its own headers, one file handle per range
-/// (each positioned at its range's start).
+/// A `multipart/byteranges` body: each range with its own headers, all read through `file`.
 fn multipart(
-    base: Base<'_>,
     path: &Path,
-    first: File,
+    file: File,
     ranges: &[Range<u64>],
     len: u64,
     content_type: &HeaderValue,
@@ -321,7 +324,6 @@ fn multipart(
     let content_type = content_type.to_str().unwrap_or("application/octet-stream");
     let mut pieces = VecDeque::with_capacity(ranges.len() * 2 + 1);
     let mut total = 0;
-    let mut first = Some(first);
     for (i, r) in ranges.iter().enumerate() {
         let sep = if i == 0 { "" } else { "\r\n" };
         let head = format!(
@@ -331,17 +333,20 @@ fn multipart(
         );
         total += head.len() as u64 + (r.end - r.start);
         pieces.push_back(Piece::Bytes(Bytes::from(head)));
-        let mut file = match first.take() {
-            Some(file) => file,
-            None => base.open(path)?.0,
-        };
-        file.seek(SeekFrom::Start(r.start))?;
-        pieces.push_back(Piece::File(file, r.end - r.start));
+        pieces.push_back(Piece::Span {
+            start: r.start,
+            len: r.end - r.start,
+        });
     }
     let tail = format!("\r\n--{boundary}--\r\n");
     total += tail.len() as u64;
     pieces.push_back(Piece::Bytes(Bytes::from(tail)));
-    Ok((Body::new(FileBody::new(pieces)), total, boundary))
+    // Where the cursor is does not matter: the first span seeks.
+    Ok((
+        Body::new(FileBody::new(file, u64::MAX, pieces)),
+        total,
+        boundary,
+    ))
 }
 
 /// A name that starts with a dot (`.env`, `.git`), apart from `.well-known` (RFC 8615), which
