@@ -69,3 +69,120 @@ fn running_out_of_file_descriptors_neither_spins_nor_floods_the_log() {
     );
     assert!(spent < 1.0, "{spent:.2} CPU seconds in 3 s of EMFILE");
 }
+
+/// Descriptors of this process open on `path`.
+#[cfg(target_os = "linux")]
+fn open_on(path: &std::path::Path) -> usize {
+    let target = std::fs::canonicalize(path).unwrap();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|link| *link == target)
+        .count()
+}
+
+fn big_file(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("rws-abuse-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("big.bin");
+    std::fs::write(&file, vec![7u8; 8 << 20]).unwrap();
+    (dir, file)
+}
+
+/// Clients that ask for a large many-range response and stop reading are cut off by the send
+/// timeout: their connections close and the files they pinned are released (900 such clients
+/// took the server to its descriptor limit before).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_stop_reading_are_cut_off_by_the_send_timeout() {
+    use rws::prelude::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (dir, file) = big_file("send-timeout");
+    let server = support::server::TestServer::start(App::empty().serve_dir("/", &dir), |s| {
+        s.send_timeout(Duration::from_secs(1))
+    })
+    .await;
+    let ranges: Vec<String> = (0..32u64)
+        .map(|i| format!("{}-{}", i * 250_000, i * 250_000 + 199_999))
+        .collect();
+    let request = format!(
+        "GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes={}\r\n\r\n",
+        ranges.join(",")
+    );
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut stream = server.connect().await;
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stalled.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(open_on(&file) >= 10, "the responses have started");
+    // Nobody reads: within the send timeout (and the watcher's tick) every response is cut off
+    // and its file released.
+    let mut released = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if open_on(&file) == 0 {
+            released = true;
+            break;
+        }
+    }
+    assert!(released, "{} files still open after 5 s", open_on(&file));
+    // Reading now drains what the kernel had buffered, then finds the connection closed.
+    for (i, stream) in stalled.iter_mut().enumerate() {
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut buf = vec![0u8; 1 << 16];
+            let mut total = 0usize;
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return total,
+                    Ok(n) => total += n,
+                }
+            }
+        })
+        .await;
+        let total = closed.unwrap_or_else(|_| panic!("connection {i} was never closed"));
+        assert!(
+            total < 6_400_000,
+            "connection {i} got the whole response ({total} bytes)"
+        );
+    }
+    // Others are served all along.
+    let res = reqwest::get(server.url("/big.bin")).await.unwrap();
+    assert_eq!(res.bytes().await.unwrap().len(), 8 << 20);
+    server.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An HTTP/2 client that asks for a large response but never opens its flow-control window is
+/// cut off by the send timeout, as an HTTP/1.1 client that stops reading is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_stream_with_a_shut_window_is_cut_off_by_the_send_timeout() {
+    use rws::prelude::*;
+    let (dir, _file) = big_file("h2-window");
+    let server = support::server::TestServer::start(App::empty().serve_dir("/", &dir), |s| {
+        s.send_timeout(Duration::from_secs(1))
+    })
+    .await;
+    let tcp = server.connect().await;
+    let (client, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, bytes::Bytes>(tcp)
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let req = http::Request::get(server.url("/big.bin")).body(()).unwrap();
+    let (response, _) = client.send_request(req, true).unwrap();
+    let res = response.await.unwrap();
+    assert_eq!(res.status(), 200);
+    // The window stays shut: nothing can be sent, and the server gives up.
+    let ended = tokio::time::timeout(Duration::from_secs(10), connection).await;
+    assert!(
+        ended.is_ok(),
+        "the connection with a shut window is still open"
+    );
+    server.stop().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

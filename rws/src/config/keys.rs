@@ -92,6 +92,7 @@ keys! {
     "timeouts.header_read" Text "time to send a request head [10s]",
     "timeouts.keep_alive" Text "idle keep-alive connection lifetime [60s]",
     "timeouts.request" Text "time until a response starts; 0 for none [60s]",
+    "timeouts.send" Text "time sending a response may make no progress; 0 for none [60s]",
     "timeouts.grace_period" Text "shutdown wait for in-flight requests [30s]",
     "endpoints.health" Text "liveness path; empty disables [/healthz]",
     "endpoints.ready" Text "readiness path; empty disables [/readyz]",

@@ -129,6 +129,7 @@ impl Config {
             header_read_timeout: t.header_read.0,
             keep_alive_timeout: t.keep_alive.0,
             request_timeout: Some(t.request.0).filter(|d| !d.is_zero()),
+            send_timeout: t.send.0,
             grace_period: t.grace_period.0,
             ..Limits::default()
         }
@@ -311,6 +312,9 @@ pub struct TimeoutsConfig {
     pub keep_alive: HumanDuration,
     /// How long a request may take until its response starts (0: no limit).
     pub request: HumanDuration,
+    /// How long sending a response may make no progress before the connection closes (0: no
+    /// limit).
+    pub send: HumanDuration,
     /// How long shutdown waits for in-flight requests.
     pub grace_period: HumanDuration,
 }
@@ -322,6 +326,7 @@ impl Default for TimeoutsConfig {
             header_read: HumanDuration(d.header_read_timeout),
             keep_alive: HumanDuration(d.keep_alive_timeout),
             request: HumanDuration(d.request_timeout.unwrap_or(Duration::ZERO)),
+            send: HumanDuration(d.send_timeout),
             grace_period: HumanDuration(d.grace_period),
         }
     }

@@ -34,6 +34,7 @@ struct Seen {
 struct Watch {
     head: Option<Seen>,
     idle: Option<Seen>,
+    send: Option<Seen>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -41,6 +42,7 @@ enum Verdict {
     Fine,
     HeaderTimeout,
     Idle,
+    SendTimeout,
 }
 
 impl Watch {
@@ -48,7 +50,7 @@ impl Watch {
         let activity = state.activity.load(Ordering::Relaxed);
         let head = state.head_pending.load(Ordering::Relaxed);
         let idle = !head && state.inflight.load(Ordering::Relaxed) == 0;
-        let lasted = |slot: &mut Option<Seen>, on: bool, limit: Duration| {
+        let lasted = |slot: &mut Option<Seen>, on: bool, activity: u64, limit: Duration| {
             // A zero limit is no limit.
             if !on || limit.is_zero() {
                 *slot = None;
@@ -65,9 +67,13 @@ impl Watch {
                 }
             }
         };
-        if lasted(&mut self.head, head, limits.header_read_timeout) {
+        // Output waiting on the client, and none of it moving since the last look.
+        let sent = state.sent.load(Ordering::Relaxed);
+        if lasted(&mut self.send, state.sending(), sent, limits.send_timeout) {
+            Verdict::SendTimeout
+        } else if lasted(&mut self.head, head, activity, limits.header_read_timeout) {
             Verdict::HeaderTimeout
-        } else if lasted(&mut self.idle, idle, limits.keep_alive_timeout) {
+        } else if lasted(&mut self.idle, idle, activity, limits.keep_alive_timeout) {
             Verdict::Idle
         } else {
             Verdict::Fine
@@ -81,11 +87,15 @@ const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
 /// How often the watcher looks: half the shorter of the timeouts that are on (zero is off), so a
 /// limit is enforced between one and one and a half times its value; an hour with both off.
 fn tick_every(limits: &Limits) -> Duration {
-    [limits.header_read_timeout, limits.keep_alive_timeout]
-        .into_iter()
-        .filter(|t| !t.is_zero())
-        .min()
-        .map_or(Duration::from_secs(3600), |t| t / 2)
+    [
+        limits.header_read_timeout,
+        limits.keep_alive_timeout,
+        limits.send_timeout,
+    ]
+    .into_iter()
+    .filter(|t| !t.is_zero())
+    .min()
+    .map_or(Duration::from_secs(3600), |t| t / 2)
 }
 
 /// Resolves once the server asked the connection to drain. Polling it is one atomic load: the
@@ -158,6 +168,10 @@ pub(super) async fn serve<I>(
                         tracing::debug!("request header read timeout: closing the connection");
                         return;
                     }
+                    Verdict::SendTimeout => {
+                        tracing::debug!("send timeout: the client takes nothing; closing");
+                        return;
+                    }
                     Verdict::Idle if !draining => {
                         tracing::debug!("keep-alive idle timeout: closing the connection");
                         conn.as_mut().graceful_shutdown();
@@ -199,6 +213,7 @@ mod tests {
         let off = Limits {
             header_read_timeout: Duration::ZERO,
             keep_alive_timeout: Duration::ZERO,
+            send_timeout: Duration::ZERO,
             ..Limits::default()
         };
         assert_eq!(tick_every(&off), Duration::from_secs(3600));

@@ -18,6 +18,13 @@ pub(super) struct ConnState {
     pub(super) drain: AtomicBool,
     // The connection task's waker, so that shutdown can wake it without it polling a channel.
     pub(super) waker: Mutex<Option<Waker>>,
+    // The send side, for the send timeout: bumped whenever output moves (a write to the socket
+    // succeeds, hyper comes back to a response body for more) ...
+    pub(super) sent: AtomicU64,
+    // ... and whether output is waiting on the client: a write the socket refused, or response
+    // bodies that handed hyper data and wait for it to come back (on HTTP/2, a zero window).
+    pub(super) write_blocked: AtomicBool,
+    pub(super) bodies_waiting: AtomicUsize,
 }
 
 impl ConnState {
@@ -33,6 +40,12 @@ impl ConnState {
         if self.inflight.fetch_sub(1, Ordering::Relaxed) == 1 {
             self.activity.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Whether output waits on the client (see the fields).
+    pub(super) fn sending(&self) -> bool {
+        self.write_blocked.load(Ordering::Relaxed)
+            || self.bodies_waiting.load(Ordering::Relaxed) > 0
     }
 
     /// Bytes arrived on the socket.

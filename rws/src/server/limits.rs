@@ -9,6 +9,7 @@ use std::time::Duration;
 /// | header read timeout | 10 s | connection closed |
 /// | keep-alive idle timeout | 60 s | connection closed (HTTP/2: GOAWAY) |
 /// | request timeout | 60 s | 503 (408 if the client was still sending the body) |
+/// | send timeout (no progress writing the response) | 60 s | connection closed |
 /// | max header size | 16 KiB | 431 |
 /// | max header count | 100 | 431 |
 /// | max concurrent connections | 10 000 | excess wait in the listen backlog |
@@ -24,6 +25,7 @@ pub struct Limits {
     pub(crate) header_read_timeout: Duration,
     pub(crate) keep_alive_timeout: Duration,
     pub(crate) request_timeout: Option<Duration>,
+    pub(crate) send_timeout: Duration,
     pub(crate) max_header_size: usize,
     pub(crate) max_headers: usize,
     pub(crate) max_connections: usize,
@@ -40,6 +42,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(60),
             request_timeout: Some(Duration::from_secs(60)),
+            send_timeout: Duration::from_secs(60),
             max_header_size: 16 * 1024,
             max_headers: 100,
             max_connections: 10_000,

@@ -152,6 +152,10 @@ impl Server {
         /// How long a request may take until its response starts (`None`: no limit). A slow
         /// handler gets 503; a client still sending its body gets 408.
         request_timeout: Option<Duration>,
+        /// How long sending a response may make no progress (nginx's `send_timeout`) before
+        /// the connection is closed: a client that stops reading, or an HTTP/2 stream whose
+        /// window stays shut (zero: no limit).
+        send_timeout: Duration,
         /// The largest request head, in bytes (431 past it; at least 8 KiB).
         max_header_size: usize,
         /// The most headers a request may have (431 past it).

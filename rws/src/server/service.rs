@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -123,15 +124,41 @@ impl std::future::Future for ConnFuture {
         let in_flight = this.in_flight.take();
         Poll::Ready(Ok(res.map(|body| ServerBody {
             body,
-            _in_flight: in_flight,
+            in_flight,
+            waiting: false,
         })))
     }
 }
 
-/// A response body that keeps its request counted as in flight until it is done.
+/// A response body that keeps its request counted as in flight until it is done, and tells
+/// the send timeout when it waits for hyper to come back for more.
 pub(super) struct ServerBody {
     body: Body,
-    _in_flight: Option<InFlight>,
+    in_flight: Option<InFlight>,
+    // Handed hyper a frame; hyper has not asked for the next one yet.
+    waiting: bool,
+}
+
+impl ServerBody {
+    fn set_waiting(&mut self, waiting: bool) {
+        if self.waiting == waiting {
+            return;
+        }
+        self.waiting = waiting;
+        if let Some(InFlight(state)) = &self.in_flight {
+            if waiting {
+                state.bodies_waiting.fetch_add(1, Ordering::Relaxed);
+            } else {
+                state.bodies_waiting.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl Drop for ServerBody {
+    fn drop(&mut self) {
+        self.set_waiting(false);
+    }
 }
 
 impl http_body::Body for ServerBody {
@@ -142,7 +169,19 @@ impl http_body::Body for ServerBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let this = &mut *self;
+        // hyper is back for more: what it had was sent on.
+        if this.waiting {
+            this.set_waiting(false);
+            if let Some(InFlight(state)) = &this.in_flight {
+                state.sent.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let polled = Pin::new(&mut this.body).poll_frame(cx);
+        if matches!(polled, Poll::Ready(Some(Ok(_)))) && !this.body.is_end_stream() {
+            this.set_waiting(true);
+        }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {

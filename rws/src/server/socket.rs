@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -65,14 +66,17 @@ impl<I: AsyncRead + AsyncWrite> AsyncWrite for TrackedIo<I> {
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
         let polled = this.io.poll_write(cx, buf);
-        if let (Poll::Ready(Ok(n)), Some(observer)) = (&polled, this.observer) {
-            observer.wrote(*n);
-        }
+        wrote(this.state, this.observer.as_ref(), &polled);
         polled
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().io.poll_flush(cx)
+        let this = self.project();
+        let polled = this.io.poll_flush(cx);
+        this.state
+            .write_blocked
+            .store(polled.is_pending(), Ordering::Relaxed);
+        polled
     }
 
     /// Sends FIN, then reads and discards what the client still sends until it closes too (at
@@ -112,14 +116,27 @@ impl<I: AsyncRead + AsyncWrite> AsyncWrite for TrackedIo<I> {
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
         let polled = this.io.poll_write_vectored(cx, bufs);
-        if let (Poll::Ready(Ok(n)), Some(observer)) = (&polled, this.observer) {
-            observer.wrote(*n);
-        }
+        wrote(this.state, this.observer.as_ref(), &polled);
         polled
     }
 
     fn is_write_vectored(&self) -> bool {
         self.io.is_write_vectored()
+    }
+}
+
+/// Records a write's outcome for the send timeout and the metrics.
+fn wrote(state: &ConnState, observer: Option<&Observer>, polled: &Poll<io::Result<usize>>) {
+    match polled {
+        Poll::Ready(Ok(n)) => {
+            state.write_blocked.store(false, Ordering::Relaxed);
+            state.sent.fetch_add(1, Ordering::Relaxed);
+            if let Some(observer) = observer {
+                observer.wrote(*n);
+            }
+        }
+        Poll::Ready(Err(_)) => state.write_blocked.store(false, Ordering::Relaxed),
+        Poll::Pending => state.write_blocked.store(true, Ordering::Relaxed),
     }
 }
 
