@@ -35,6 +35,8 @@ enum Reading {
 
 /// A body made of pieces of one file, of known total length.
 pub(crate) struct FileBody {
+    // Its place under the bound on open files (`permits.rs`), given back with the file.
+    _permit: tokio::sync::OwnedSemaphorePermit,
     file: tokio::fs::File,
     // Where the file's cursor is, so that a span starting there needs no seek.
     position: u64,
@@ -45,8 +47,14 @@ pub(crate) struct FileBody {
 }
 
 impl FileBody {
-    /// A body of `pieces` of `file`, whose cursor is at `position`.
-    pub(crate) fn new(file: std::fs::File, position: u64, pieces: VecDeque<Piece>) -> Self {
+    /// A body of `pieces` of `file`, whose cursor is at `position`; refused when too many files
+    /// are held open by responses already.
+    pub(crate) fn new(
+        file: std::fs::File,
+        position: u64,
+        pieces: VecDeque<Piece>,
+    ) -> io::Result<Self> {
+        let permit = super::permits::acquire()?;
         let remaining = pieces
             .iter()
             .map(|p| match p {
@@ -54,14 +62,15 @@ impl FileBody {
                 Piece::Span { len, .. } => *len,
             })
             .sum();
-        FileBody {
+        Ok(FileBody {
+            _permit: permit,
             file: tokio::fs::File::from_std(file),
             position,
             pieces,
             current: None,
             buf: BytesMut::new(),
             remaining,
-        }
+        })
     }
 
     /// Polls the current span: `Some(chunk)`, or `None` when it is done.

@@ -24,6 +24,7 @@
 mod body;
 mod conditional;
 mod listing;
+mod permits;
 mod range;
 mod resolve;
 mod serve;
@@ -39,6 +40,7 @@ use crate::handler::Handler;
 use crate::response::IntoResponse;
 use crate::state::Requirements;
 use crate::{Error, Request, Response};
+pub use permits::{max_open_files, set_max_open_files};
 use resolve::Root;
 use serve::FileRequest;
 

@@ -309,7 +309,7 @@ fn body(mut file: File, range: Range<u64>, head: bool) -> io::Result<Body> {
         file,
         range.start,
         VecDeque::from([span]),
-    )))
+    )?))
 }
 
 /// A `multipart/byteranges` body: each range with its own headers, all read through `file`.
@@ -343,7 +343,7 @@ fn multipart(
     pieces.push_back(Piece::Bytes(Bytes::from(tail)));
     // Where the cursor is does not matter: the first span seeks.
     Ok((
-        Body::new(FileBody::new(file, u64::MAX, pieces)),
+        Body::new(FileBody::new(file, u64::MAX, pieces)?),
         total,
         boundary,
     ))
@@ -384,6 +384,12 @@ fn set_body(res: &mut Response, body: Body, len: u64) {
 /// 404 for what is not there (or is not a file), 403 for what may not be read, 500 otherwise.
 #[allow(clippy::needless_pass_by_value)] // used as `unwrap_or_else(io_error)`
 pub(crate) fn io_error(e: io::Error) -> Response {
+    if super::permits::exhausted(&e) {
+        tracing::warn!(error = %e, "no file descriptor to spare for a static response");
+        return Error::service_unavailable(e.to_string())
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+            .into_response();
+    }
     if is_symlink_loop(&e) {
         return Error::bad_request("the path goes round a loop of symbolic links").into_response();
     }
