@@ -403,3 +403,29 @@ async fn a_silent_client_neither_blocks_others_nor_stays_forever() {
         .expect("the server closes a connection whose handshake never starts");
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
 }
+
+/// TLS handshakes cannot be starved: with 600 idle TCP sockets open on the TLS port (more than
+/// the 512 handshake slots), a fresh client's handshake still completes within a second (it
+/// waited ~8 s behind 520 idle sockets before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn six_hundred_silent_sockets_do_not_starve_a_fresh_handshake() {
+    let dir = Folder::new("tls-starve");
+    let (cert, key) = certificate(&dir, "localhost", &["localhost"]);
+    let port = serve(Tls::from_pem_files(&cert, &key).unwrap()).await;
+    let mut silent = Vec::new();
+    for _ in 0..600 {
+        silent.push(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap(),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let mut fresh = tokio::time::timeout(Duration::from_secs(1), connect(port, &[&cert]))
+        .await
+        .expect("the fresh handshake completed within 1 s");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(get(&mut fresh).await.starts_with("HTTP/1.1 200 OK"));
+    drop(silent);
+}

@@ -1,9 +1,16 @@
 //! The TLS listener: TCP accepts and handshakes in a task of their own, so that a slow or
 //! silent client never holds up the next one.
+//!
+//! Handshakes cannot be starved by sockets that say nothing: a connection first waits (without
+//! a handshake slot, for at most [`FIRST_BYTE_TIMEOUT`]) for its ClientHello to start arriving;
+//! only then does it take one of the [`MAX_HANDSHAKES`] slots, and one client address holds at
+//! most [`MAX_HANDSHAKES_PER_IP`] of them. Hundreds of idle sockets cost a task and a
+//! descriptor each for three seconds, and a client that speaks gets a slot at once.
 
+use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
@@ -16,8 +23,15 @@ use tokio_rustls::server::TlsStream;
 use crate::connection::ConnectionInfo;
 use crate::server::Listener;
 
-/// How many handshakes may be under way at once; more TCP connections wait in the backlog.
+/// How many handshakes may be under way at once (after the first ClientHello bytes).
 const MAX_HANDSHAKES: usize = 512;
+/// How many of them one client address may hold.
+const MAX_HANDSHAKES_PER_IP: usize = 64;
+/// How many connections may wait for their first byte at once; more wait in the backlog.
+const MAX_SILENT: usize = 4096;
+/// How long a connection may take to send the first byte of its ClientHello (or the
+/// handshake timeout, if shorter).
+const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(3);
 
 type Accepted = io::Result<(TlsStream<TcpStream>, ConnectionInfo)>;
 
@@ -57,9 +71,10 @@ async fn accept_loop(
     timeout: Duration,
     tx: mpsc::Sender<Accepted>,
 ) {
-    let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
+    let silent = Arc::new(Semaphore::new(MAX_SILENT));
+    let slots = Arc::new(Slots::default());
     loop {
-        let Ok(permit) = Arc::clone(&handshakes).acquire_owned().await else {
+        let Ok(waiting) = Arc::clone(&silent).acquire_owned().await else {
             return;
         };
         let (stream, peer) = match tcp.accept().await {
@@ -71,12 +86,26 @@ async fn accept_loop(
                 continue;
             }
         };
-        let (acceptor, tx) = (acceptor.clone(), tx.clone());
+        let (acceptor, tx, slots) = (acceptor.clone(), tx.clone(), Arc::clone(&slots));
         tokio::spawn(async move {
-            let _permit = permit;
             // Responses are written whole by hyper; Nagle's delay only adds latency.
             let _ = stream.set_nodelay(true);
             let Ok(local) = stream.local_addr() else {
+                return;
+            };
+            let mut first = [0u8; 1];
+            let first_byte = FIRST_BYTE_TIMEOUT.min(timeout);
+            match tokio::time::timeout(first_byte, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                Ok(_) => return,
+                Err(_) => {
+                    tracing::debug!(%peer, "no ClientHello within the first-byte timeout");
+                    return;
+                }
+            }
+            drop(waiting);
+            let Some(_slot) = slots.take(peer.ip()) else {
+                tracing::debug!(%peer, "too many TLS handshakes at once: refused");
                 return;
             };
             match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
@@ -96,6 +125,48 @@ async fn accept_loop(
                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
             }
         });
+    }
+}
+
+/// The handshake slots, counted overall and per client address.
+#[derive(Default)]
+struct Slots {
+    by_ip: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl Slots {
+    /// A slot for `ip`, or `None` when all are taken or `ip` holds its share.
+    fn take(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+        let mut by_ip = self.by_ip.lock().ok()?;
+        let total: usize = by_ip.values().sum();
+        let mine = by_ip.entry(ip).or_default();
+        if total >= MAX_HANDSHAKES || *mine >= MAX_HANDSHAKES_PER_IP {
+            return None;
+        }
+        *mine += 1;
+        Some(Slot {
+            slots: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+/// A handshake's slot, given back when it ends.
+struct Slot {
+    slots: Arc<Slots>,
+    ip: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut by_ip) = self.slots.by_ip.lock()
+            && let Some(count) = by_ip.get_mut(&self.ip)
+        {
+            *count -= 1;
+            if *count == 0 {
+                by_ip.remove(&self.ip);
+            }
+        }
     }
 }
 
