@@ -417,3 +417,34 @@ fn serves_https_with_the_configured_certificate() {
         400
     );
 }
+
+/// `/metrics` can be limited to some networks, or moved to an address of its own (loopback,
+/// say), away from the public port.
+#[test]
+fn metrics_can_be_limited_to_networks_or_moved_to_their_own_address() {
+    let limited = Rws::start(&["--set", "endpoints.metrics_allow=10.0.0.0/8"]);
+    assert_eq!(curl(&limited.at("/metrics"), &[]).status, 403);
+    assert_eq!(curl(&limited.at("/healthz"), &[]).status, 200);
+    drop(limited);
+    let loopback = Rws::start(&["--set", "endpoints.metrics_allow=127.0.0.0/8, ::1"]);
+    assert_eq!(curl(&loopback.at("/metrics"), &[]).status, 200);
+    drop(loopback);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let moved = Rws::start(&[
+        "--set",
+        &format!("endpoints.metrics_address=127.0.0.1:{port}"),
+    ]);
+    assert_eq!(
+        curl(&moved.at("/metrics"), &[]).status,
+        404,
+        "not on the main port"
+    );
+    let res = curl(&format!("http://127.0.0.1:{port}/metrics"), &[]);
+    assert_eq!(res.status, 200);
+    assert!(res.text().contains("rws_connections"), "{}", res.text());
+}

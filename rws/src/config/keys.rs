@@ -97,6 +97,8 @@ keys! {
     "endpoints.health" Text "liveness path; empty disables [/healthz]",
     "endpoints.ready" Text "readiness path; empty disables [/readyz]",
     "endpoints.metrics" Text "Prometheus metrics path; empty disables [/metrics]",
+    "endpoints.metrics_allow" List "addresses/CIDR ranges that may read the metrics; empty: anyone",
+    "endpoints.metrics_address" Text "serve the metrics on their own address, e.g. 127.0.0.1:9100",
     "log.level" Text "diagnostic log filter (RUST_LOG wins) [info]",
     "log.access" Text "access log: common, combined, json or off [common]",
 }

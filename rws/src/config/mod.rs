@@ -343,6 +343,10 @@ pub struct EndpointsConfig {
     pub ready: String,
     /// Prometheus metrics.
     pub metrics: String,
+    /// Who may read the metrics: addresses or CIDR ranges (empty: anyone who reaches it).
+    pub metrics_allow: Vec<String>,
+    /// Serve the metrics on their own address (`127.0.0.1:9100`, say) instead of the main port.
+    pub metrics_address: Option<std::net::SocketAddr>,
 }
 
 impl Default for EndpointsConfig {
@@ -351,6 +355,8 @@ impl Default for EndpointsConfig {
             health: "/healthz".to_owned(),
             ready: "/readyz".to_owned(),
             metrics: "/metrics".to_owned(),
+            metrics_allow: Vec::new(),
+            metrics_address: None,
         }
     }
 }

@@ -82,6 +82,9 @@ fn traffic(config: &Config, problem: &mut impl FnMut(&str, String)) {
     if let Err(e) = IpRanges::parse(config.trusted_proxies.iter().map(String::as_str)) {
         problem("trusted_proxies", e);
     }
+    if let Err(e) = IpRanges::parse(config.endpoints.metrics_allow.iter().map(String::as_str)) {
+        problem("endpoints.metrics_allow", e);
+    }
     if crate::ip::ForwardedHeader::parse(&config.forwarded_header).is_none() {
         problem(
             "forwarded_header",

@@ -88,6 +88,12 @@ async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
     for route in app.routes() {
         println!("  {} {}", route.method, route.pattern);
     }
+    if let Some(metrics_addr) = config.endpoints.metrics_address
+        && !config.endpoints.metrics.is_empty()
+        && let Err(code) = serve_metrics(&config, metrics_addr, &metrics).await
+    {
+        return code;
+    }
     let server = Server::new(app)
         .limits(config.server_limits())
         .readiness(readiness)
@@ -139,6 +145,30 @@ fn http3(
 
 fn local_port(listener: &tokio::net::TcpListener) -> u16 {
     listener.local_addr().map_or(0, |a| a.port())
+}
+
+/// Serves the metrics alone on `addr` (`endpoints.metrics_address`), in the background.
+async fn serve_metrics(
+    config: &Config,
+    addr: std::net::SocketAddr,
+    metrics: &Metrics,
+) -> Result<(), ExitCode> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        eprintln!("rws: cannot listen on {addr} (endpoints.metrics_address): {e}");
+        ExitCode::FAILURE
+    })?;
+    let local = listener
+        .local_addr()
+        .map_or_else(|_| addr.to_string(), |a| a.to_string());
+    println!("  metrics on http://{local}{}", config.endpoints.metrics);
+    let app = site::metrics_route(rws::App::empty(), config, metrics);
+    let server = Server::new(app).limits(config.server_limits());
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(listener).await {
+            eprintln!("rws: the metrics listener stopped: {e}");
+        }
+    });
+    Ok(())
 }
 
 /// Serves the plain-HTTP redirect to HTTPS on `port`, in the background, until shutdown.

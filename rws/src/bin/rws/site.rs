@@ -6,12 +6,23 @@ use std::fmt::Write as _;
 use rws::config::Config;
 use rws::metrics::Metrics;
 use rws::middleware::{AccessLogFormat, AccessLogLayer, RequestIdLayer};
+use rws::middleware::{HandlerExt, IpFilterLayer};
 use rws::prelude::*;
 use rws::server::Readiness;
 
 const WELCOME: &str = include_str!("welcome.html");
 
 /// The app `config` describes.
+/// The metrics endpoint, for `endpoints.metrics_allow` only when that is set.
+pub(crate) fn metrics_route(app: App, config: &Config, metrics: &Metrics) -> App {
+    let endpoints = &config.endpoints;
+    if endpoints.metrics_allow.is_empty() {
+        return app.get(&endpoints.metrics, metrics.endpoint());
+    }
+    let allowed = IpFilterLayer::new().allow(endpoints.metrics_allow.iter().map(String::as_str));
+    app.get(&endpoints.metrics, metrics.endpoint().with(allowed))
+}
+
 pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> App {
     let endpoints = &config.endpoints;
     let mut app = App::new().state(readiness).body_limit(config.body_limit());
@@ -21,8 +32,8 @@ pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> A
     if !endpoints.ready.is_empty() {
         app = app.get(&endpoints.ready, ready);
     }
-    if !endpoints.metrics.is_empty() {
-        app = app.get(&endpoints.metrics, metrics.endpoint());
+    if !endpoints.metrics.is_empty() && endpoints.metrics_address.is_none() {
+        app = metrics_route(app, config, metrics);
     }
     app = match config.serve_dir() {
         Some(dir) => app.serve_dir("/", dir),
