@@ -186,3 +186,40 @@ async fn an_http2_stream_with_a_shut_window_is_cut_off_by_the_send_timeout() {
     server.stop().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One HTTP/2 connection cannot keep more than 64 responses sending at once: past that, a new
+/// stream is answered 503 with `Retry-After` at once (each open body pins a file or a buffer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_connection_keeps_at_most_64_bodies_sending() {
+    use rws::prelude::*;
+    let (dir, _file) = big_file("h2-bodies");
+    let server = support::server::TestServer::start(App::empty().serve_dir("/", &dir), |s| s).await;
+    let tcp = server.connect().await;
+    let (client, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, bytes::Bytes>(tcp)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let (mut statuses, mut held) = (Vec::new(), Vec::new());
+    for _ in 0..70 {
+        let mut client = client.clone().ready().await.unwrap();
+        let req = http::Request::get(server.url("/big.bin")).body(()).unwrap();
+        let (response, _) = client.send_request(req, true).unwrap();
+        let res = response.await.unwrap();
+        let retry = res.headers().get("retry-after").cloned();
+        statuses.push((res.status().as_u16(), retry));
+        // Kept open: the response's body is never read (window 0).
+        held.push(res);
+    }
+    let ok = statuses.iter().filter(|(s, _)| *s == 200).count();
+    let refused: Vec<_> = statuses.iter().filter(|(s, _)| *s == 503).collect();
+    assert_eq!(ok, 64, "{statuses:?}");
+    assert_eq!(refused.len(), 6, "{statuses:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|(_, retry)| retry.as_ref().is_some_and(|r| r == "1"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -25,6 +25,8 @@ pub(super) struct ConnState {
     // bodies that handed hyper data and wait for it to come back (on HTTP/2, a zero window).
     pub(super) write_blocked: AtomicBool,
     pub(super) bodies_waiting: AtomicUsize,
+    // Response bodies not finished yet (on HTTP/2, streams with a body still to send).
+    pub(super) bodies_open: AtomicUsize,
 }
 
 impl ConnState {

@@ -14,6 +14,7 @@ use std::time::Duration;
 /// | max header count | 100 | 431 |
 /// | max concurrent connections | 10 000 | excess wait in the listen backlog |
 /// | HTTP/2 concurrent streams per connection | 200 | `REFUSED_STREAM` |
+/// | response bodies still sending per connection | 64 | 503 + `Retry-After` |
 /// | HTTP/2 pending-accept reset streams (rapid reset) | 20 | `GOAWAY` |
 /// | HTTP/2 keep-alive PING interval / ACK timeout | 20 s / 20 s | connection closed |
 /// | closing (after `GOAWAY`) with nothing in flight | 5 s (or the keep-alive timeout, if shorter) | connection dropped |
@@ -30,6 +31,7 @@ pub struct Limits {
     pub(crate) max_headers: usize,
     pub(crate) max_connections: usize,
     pub(crate) http2_max_concurrent_streams: u32,
+    pub(crate) max_open_bodies: usize,
     pub(crate) http2_max_pending_accept_reset_streams: usize,
     pub(crate) http2_keep_alive_interval: Option<Duration>,
     pub(crate) http2_keep_alive_timeout: Duration,
@@ -47,6 +49,7 @@ impl Default for Limits {
             max_headers: 100,
             max_connections: 10_000,
             http2_max_concurrent_streams: 200,
+            max_open_bodies: 64,
             http2_max_pending_accept_reset_streams: 20,
             http2_keep_alive_interval: Some(Duration::from_secs(20)),
             http2_keep_alive_timeout: Duration::from_secs(20),

@@ -164,6 +164,10 @@ impl Server {
         max_connections: usize,
         /// The most concurrent HTTP/2 streams per connection.
         http2_max_concurrent_streams: u32,
+        /// The most response bodies one connection may have still sending (HTTP/2 streams
+        /// whose body is not done): a request past it gets 503 with `Retry-After`, so that one
+        /// client cannot pin a file or a buffer per stream.
+        max_open_bodies: usize,
         /// How many client-reset HTTP/2 streams may await acceptance before the connection is
         /// closed: hyper's protection against the rapid-reset attack.
         http2_max_pending_accept_reset_streams: usize,
@@ -379,6 +383,7 @@ impl Accepting {
             app: self.service.with_connection_info(info),
             state: Arc::clone(&state),
             request_timeout: self.limits.request_timeout,
+            max_open_bodies: self.limits.max_open_bodies,
             alt_svc: self.alt_svc.clone(),
             going_away: self.going_away.clone(),
             permit: Arc::clone(&permit),

@@ -19,6 +19,7 @@ use crate::Request;
 use crate::app::{AppService, ResponseFuture};
 use crate::body::{Body, BoxError};
 use crate::deadline::Deadline;
+use crate::error::Error;
 use crate::response::IntoResponse;
 
 #[derive(Clone)]
@@ -26,6 +27,7 @@ pub(super) struct ConnService {
     pub(super) app: AppService,
     pub(super) state: Arc<ConnState>,
     pub(super) request_timeout: Option<Duration>,
+    pub(super) max_open_bodies: usize,
     /// `Alt-Svc` for every response when HTTP/3 is served beside this listener.
     pub(super) alt_svc: Option<http::HeaderValue>,
     /// Turns true when the server shuts down.
@@ -77,7 +79,19 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
         let mut body = Body::from(incoming);
         let progress = (self.request_timeout.is_some() && !http_body::Body::is_end_stream(&body))
             .then(|| body.watch());
-        let inner = match super::host::check(&parts) {
+        let open = self.state.bodies_open.load(Ordering::Relaxed);
+        let checked = if open >= self.max_open_bodies {
+            Err(Error::service_unavailable(format!(
+                "{open} responses of this connection are still sending"
+            ))
+            .with_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("1"),
+            ))
+        } else {
+            super::host::check(&parts)
+        };
+        let inner = match checked {
             Ok(()) => self.app.dispatch(Request::from_parts(parts, body)),
             Err(refused) => {
                 let head = parts.method == http::Method::HEAD;
@@ -122,6 +136,9 @@ impl std::future::Future for ConnFuture {
                 .or_insert(alt_svc);
         }
         let in_flight = this.in_flight.take();
+        if let Some(InFlight(state)) = &in_flight {
+            state.bodies_open.fetch_add(1, Ordering::Relaxed);
+        }
         Poll::Ready(Ok(res.map(|body| ServerBody {
             body,
             in_flight,
@@ -158,6 +175,9 @@ impl ServerBody {
 impl Drop for ServerBody {
     fn drop(&mut self) {
         self.set_waiting(false);
+        if let Some(InFlight(state)) = &self.in_flight {
+            state.bodies_open.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
