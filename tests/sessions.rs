@@ -231,6 +231,35 @@ async fn the_memory_store_is_bounded_and_purges_expired_sessions() {
     }
     assert_eq!(store.len(), 2, "the capacity holds");
 
+    // When full, the session idle longest makes room: a session saved again is kept.
+    let store = MemoryStore::new(3600).with_capacity(3);
+    let saved = |user: &str| {
+        let mut s = store.create();
+        s.set("user", user);
+        store.save(&s);
+        s
+    };
+    let (a, b, c) = (saved("a"), saved("b"), saved("c"));
+    store.save(&a);
+    let d = saved("d");
+    assert!(store.load(&b.id).is_none(), "b was idle longest");
+    for kept in [&a, &c, &d] {
+        assert!(store.load(&kept.id).is_some(), "{kept:?}");
+    }
+    // A large sharded store holds its capacity too, saving over and over.
+    let big = MemoryStore::new(3600).with_capacity(1000);
+    let ids: Vec<_> = (0..3000).map(|_| big.create()).collect();
+    for (i, s) in ids.iter().enumerate() {
+        big.save(s);
+        big.save(&ids[i / 2]);
+    }
+    assert!(
+        big.len() <= 1000 && big.len() > 900,
+        "{} sessions",
+        big.len()
+    );
+    assert!(big.load(&ids[2999].id).is_some(), "the newest is kept");
+
     let short = MemoryStore::new(0);
     let s = short.create();
     short.save(&s);

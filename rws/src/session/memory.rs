@@ -1,8 +1,9 @@
 //! `MemoryStore`: sessions in the process, bounded, purged in the background; and the older
 //! rust-web-server's synchronous API over it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -14,7 +15,9 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 
 /// Sessions in this process's memory: lost on restart, not shared between processes (use
 /// `RedisStore` for that). Holds at most [`capacity`](Self::with_capacity) sessions: when full,
-/// expired ones are dropped, then the one closest to expiry. Expired sessions are purged every
+/// the one idle longest (saved least recently) makes room, in amortized constant time. The
+/// sessions are spread over 16 independently locked shards by id, so that no request waits on
+/// a lock over all of them. Expired sessions are purged every
 /// minute by a background task (started when the store is made inside a tokio runtime; it
 /// ends with the store).
 ///
@@ -38,10 +41,71 @@ pub struct MemoryStore {
     inner: Arc<Inner>,
 }
 
+/// How many independently locked parts the sessions are spread over, by id.
+const SHARDS: usize = 16;
+
 struct Inner {
-    sessions: Mutex<HashMap<String, SessionRecord>>,
+    shards: Vec<Mutex<Shard>>,
+    hasher: RandomState,
     ttl: u64,
     capacity: usize,
+}
+
+/// One part of the store: its sessions, and the order they were last saved in, oldest first,
+/// for evicting the one idle longest in amortized O(1).
+#[derive(Default)]
+struct Shard {
+    // Each session with the stamp of its last save.
+    sessions: HashMap<String, (SessionRecord, u64)>,
+    // (stamp, id) per save; entries whose stamp is no longer the session's are skipped.
+    order: VecDeque<(u64, String)>,
+    next: u64,
+}
+
+impl Shard {
+    fn insert(&mut self, id: &str, record: SessionRecord, capacity: usize, now: u64) {
+        if !self.sessions.contains_key(id) && self.sessions.len() >= capacity {
+            self.evict_one(now);
+        }
+        let stamp = self.next;
+        self.next += 1;
+        self.sessions.insert(id.to_owned(), (record, stamp));
+        self.order.push_back((stamp, id.to_owned()));
+        // Stale order entries pile up with every save of a live session: compacted once they
+        // outnumber the sessions, so the queue stays within twice their number.
+        if self.order.len() > 2 * self.sessions.len() + 16 {
+            let sessions = &self.sessions;
+            self.order
+                .retain(|(stamp, id)| sessions.get(id).is_some_and(|(_, s)| s == stamp));
+        }
+    }
+
+    /// Drops the session idle longest (an expired one, if the oldest is).
+    fn evict_one(&mut self, now: u64) {
+        while let Some((stamp, id)) = self.order.pop_front() {
+            let current = self.sessions.get(&id).map(|(_, s)| *s);
+            if current == Some(stamp) {
+                self.sessions.remove(&id);
+                return;
+            }
+        }
+        // The order lost track (it cannot, but a full shard must still make room).
+        let expired: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, (r, _))| r.is_expired(now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            self.sessions.remove(&id);
+        }
+    }
+
+    fn purge(&mut self, now: u64) -> usize {
+        let before = self.sessions.len();
+        self.sessions.retain(|_, (r, _)| !r.is_expired(now));
+        before - self.sessions.len()
+    }
 }
 
 impl fmt::Debug for MemoryStore {
@@ -74,8 +138,11 @@ impl MemoryStore {
     }
 
     fn build(ttl: u64, capacity: usize) -> Self {
+        // Few sessions: one shard, so that the capacity and the eviction order are exact.
+        let shards = if capacity < 16 * SHARDS { 1 } else { SHARDS };
         let inner = Arc::new(Inner {
-            sessions: Mutex::new(HashMap::new()),
+            shards: (0..shards).map(|_| Mutex::default()).collect(),
+            hasher: RandomState::new(),
             ttl,
             capacity,
         });
@@ -85,16 +152,17 @@ impl MemoryStore {
         MemoryStore { inner }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, SessionRecord>> {
-        self.inner
-            .sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn shard(&self, id: &str) -> MutexGuard<'_, Shard> {
+        self.inner.shard(id)
     }
 
     /// How many sessions the store holds (expired ones not yet purged included).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.inner
+            .shards
+            .iter()
+            .map(|s| lock(s).sessions.len())
+            .sum()
     }
 
     /// Whether the store holds no sessions.
@@ -104,24 +172,24 @@ impl MemoryStore {
 
     /// Drops every expired session; returns how many.
     pub fn purge_expired(&self) -> usize {
-        purge(&mut self.lock(), now())
+        self.inner.purge(now())
     }
 
     fn insert(&self, id: &str, record: SessionRecord) {
-        let mut sessions = self.lock();
-        if !sessions.contains_key(id) && sessions.len() >= self.inner.capacity {
-            purge(&mut sessions, now());
-            if sessions.len() >= self.inner.capacity {
-                let soonest = sessions
-                    .iter()
-                    .min_by_key(|(_, r)| r.expires)
-                    .map(|(id, _)| id.clone());
-                if let Some(soonest) = soonest {
-                    sessions.remove(&soonest);
-                }
-            }
-        }
-        sessions.insert(id.to_owned(), record);
+        // Rounded down: the store never holds more than its capacity.
+        let per_shard = (self.inner.capacity / self.inner.shards.len()).max(1);
+        self.shard(id).insert(id, record, per_shard, now());
+    }
+
+    fn get(&self, id: &str) -> Option<SessionRecord> {
+        let now = now();
+        let shard = self.shard(id);
+        let (record, _) = shard.sessions.get(id)?;
+        (!record.is_expired(now)).then(|| record.clone())
+    }
+
+    fn remove(&self, id: &str) {
+        self.shard(id).sessions.remove(id);
     }
 
     /// A new session with a fresh id, not stored until [`save`](Self::save)d.
@@ -142,8 +210,7 @@ impl MemoryStore {
 
     /// The session `id`, if it exists and has not expired.
     pub fn load(&self, id: &str) -> Option<StoredSession> {
-        let sessions = self.lock();
-        let record = sessions.get(id).filter(|r| !r.is_expired(now()))?;
+        let record = self.get(id)?;
         let values = record
             .data
             .iter()
@@ -172,14 +239,25 @@ impl MemoryStore {
 
     /// Deletes the session `id`.
     pub fn destroy(&self, id: &str) {
-        self.lock().remove(id);
+        self.remove(id);
     }
 }
 
-fn purge(sessions: &mut HashMap<String, SessionRecord>, now: u64) -> usize {
-    let before = sessions.len();
-    sessions.retain(|_, r| !r.is_expired(now));
-    before - sessions.len()
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inner {
+    fn shard(&self, id: &str) -> MutexGuard<'_, Shard> {
+        let n = self.shards.len();
+        let index = usize::try_from(self.hasher.hash_one(id) % n as u64).unwrap_or(0);
+        lock(&self.shards[index])
+    }
+
+    /// Drops the expired sessions, one shard at a time.
+    fn purge(&self, now: u64) -> usize {
+        self.shards.iter().map(|s| lock(s).purge(now)).sum()
+    }
 }
 
 async fn purge_every(store: Weak<Inner>, every: Duration) {
@@ -189,13 +267,7 @@ async fn purge_every(store: Weak<Inner>, every: Duration) {
     loop {
         tick.tick().await;
         let Some(inner) = store.upgrade() else { return };
-        let purged = purge(
-            &mut inner
-                .sessions
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-            now(),
-        );
+        let purged = inner.purge(now());
         if purged > 0 {
             tracing::debug!(purged, "expired sessions purged");
         }
@@ -204,8 +276,7 @@ async fn purge_every(store: Weak<Inner>, every: Duration) {
 
 impl SessionStore for MemoryStore {
     async fn load_record(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let now = now();
-        Ok(self.lock().get(id).filter(|r| !r.is_expired(now)).cloned())
+        Ok(self.get(id))
     }
 
     async fn save_record(&self, id: &str, record: &SessionRecord) -> Result<(), StoreError> {
@@ -214,7 +285,7 @@ impl SessionStore for MemoryStore {
     }
 
     async fn delete_record(&self, id: &str) -> Result<(), StoreError> {
-        self.lock().remove(id);
+        self.remove(id);
         Ok(())
     }
 }
