@@ -33,6 +33,18 @@ fn certificate(dir: &Folder) -> (PathBuf, PathBuf, rustls_pki_types::Certificate
     )
 }
 
+/// Set when the last clone is dropped: the server let go of what it was sending.
+#[derive(Clone, Default)]
+struct Dropped(Arc<()>);
+
+impl Dropped {
+    fn gone(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+    }
+}
+
+static BIG_DROPPED: std::sync::Mutex<Vec<Dropped>> = std::sync::Mutex::new(Vec::new());
+
 /// A handler that reports its arrival and waits to be let through.
 #[derive(Clone, Default)]
 struct Gate {
@@ -68,6 +80,17 @@ fn app(gate: Gate) -> App {
                 chunks += 1;
             }
             Ok::<_, Error>(format!("{total} bytes in {chunks} chunks"))
+        })
+        .get("/big", || async {
+            // 8 MiB, in 64 KiB chunks; `Dropped` says when the server let go of the body.
+            let dropped = Dropped::default();
+            let flag = dropped.clone();
+            let chunks = futures_util::stream::iter((0..128).map(move |_| {
+                let _keep = &flag;
+                Ok::<_, std::io::Error>(Bytes::from(vec![9u8; 64 * 1024]))
+            }));
+            BIG_DROPPED.lock().unwrap().push(dropped);
+            StreamBody::new(chunks)
         })
         .get("/gate", move || {
             let gate = gate.clone();
@@ -384,4 +407,38 @@ async fn the_python_aioquic_client_talks_http3_to_rws() {
         report["stream"]["body"],
         "chunk 1\nchunk 2\nchunk 3\nchunk 4\nchunk 5\n"
     );
+}
+
+/// A client that asks for a large response and never reads it has its stream reset by the send
+/// timeout, as on TCP; the server lets go of the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_cut_off_by_the_send_timeout() {
+    let server = start_with("h3-send-timeout", |s| {
+        s.send_timeout(Duration::from_secs(1))
+    })
+    .await;
+    let (_conn, mut send) = connect(&server).await;
+    let req = http::Request::get("https://localhost/big")
+        .body(())
+        .unwrap();
+    let mut stream = send.send_request(req).await.unwrap();
+    stream.finish().await.unwrap();
+    let res = stream.recv_response().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Never read: the stream's window fills and stays shut.
+    let mut released = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Looked at in place: a clone of a flag would count as a holder.
+        let bodies = BIG_DROPPED.lock().unwrap();
+        if !bodies.is_empty() && bodies.iter().all(Dropped::gone) {
+            released = true;
+            break;
+        }
+    }
+    assert!(
+        released,
+        "the server still holds the unread response after 10 s"
+    );
+    drop(stream);
 }

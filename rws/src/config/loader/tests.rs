@@ -17,6 +17,7 @@ fn the_key_list_names_every_field() {
         1,
     )));
     full.security_headers.content_security_policy = Some("default-src 'self'".into());
+    full.endpoints.metrics_address = Some(([127, 0, 0, 1], 9100).into());
     let Value::Table(table) = Value::try_from(&full).unwrap() else {
         panic!()
     };

@@ -26,6 +26,18 @@ pub(super) struct Job {
     pub(super) local: Option<SocketAddr>,
 }
 
+/// When an idle connection (no request in flight) is closed, counting from now.
+fn idle_deadline(limits: &Limits) -> tokio::time::Instant {
+    if limits.keep_alive_timeout.is_zero() {
+        return far_future();
+    }
+    tokio::time::Instant::now() + limits.keep_alive_timeout
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(86_400 * 365)
+}
+
 /// Resolves once the server shuts down (or is gone).
 pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is not `Send`: drop it here, not in the caller's select.
@@ -76,6 +88,8 @@ impl Job {
         // are tracked here so that a draining connection closes once they are done.
         let mut requests = JoinSet::new();
         let mut draining = false;
+        let idle = tokio::time::sleep_until(idle_deadline(&self.limits));
+        tokio::pin!(idle);
         loop {
             if draining && requests.is_empty() {
                 break;
@@ -90,12 +104,30 @@ impl Job {
                         break;
                     }
                 }
-                Some(_) = requests.join_next(), if !requests.is_empty() => {}
+                Some(_) = requests.join_next(), if !requests.is_empty() => {
+                    if requests.is_empty() {
+                        idle.as_mut().reset(idle_deadline(&self.limits));
+                    }
+                }
+                // No request for the keep-alive timeout: closed, however often the client
+                // PINGs (QUIC's own idle timer counts PINGs as activity).
+                () = &mut idle, if !draining && requests.is_empty() => {
+                    tracing::debug!("HTTP/3 keep-alive idle timeout: closing the connection");
+                    draining = true;
+                    if h3.shutdown(0).await.is_err() {
+                        break;
+                    }
+                }
                 accepted = h3.accept() => match accepted {
                     Ok(Some(resolver)) => {
                         let service = service.clone();
-                        let timeout = self.limits.request_timeout;
-                        requests.spawn(request::serve(resolver, service, timeout));
+                        let deadlines = request::Deadlines {
+                            head: self.limits.header_read_timeout,
+                            request: self.limits.request_timeout,
+                            send: self.limits.send_timeout,
+                        };
+                        requests.spawn(request::serve(resolver, service, deadlines));
+                        idle.as_mut().reset(far_future());
                     }
                     Ok(None) => break,
                     Err(e) => {

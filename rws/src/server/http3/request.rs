@@ -1,5 +1,6 @@
 //! One HTTP/3 request: its body streamed in, the app's response streamed out.
 
+use std::future::Future;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -55,19 +56,43 @@ impl http_body::Body for RecvBody {
     }
 }
 
+/// The deadlines of one HTTP/3 request, the server's own for TCP.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadlines {
+    /// For the request's HEADERS to arrive whole.
+    pub(super) head: Duration,
+    /// Until the response starts.
+    pub(super) request: Option<Duration>,
+    /// For each step of sending the response (the client's window must open in time).
+    pub(super) send: Duration,
+}
+
+/// `step` within `limit` (zero: no limit).
+async fn within<T>(limit: Duration, step: impl Future<Output = T>) -> Option<T> {
+    if limit.is_zero() {
+        return Some(step.await);
+    }
+    tokio::time::timeout(limit, step).await.ok()
+}
+
 /// Resolves the request's headers, runs the app and sends its response.
 pub(super) async fn serve(
     resolver: h3::server::RequestResolver<h3_quinn::Connection, Bytes>,
     service: AppService,
-    timeout: Option<Duration>,
+    deadlines: Deadlines,
 ) {
-    let (req, stream) = match resolver.resolve_request().await {
-        Ok(resolved) => resolved,
-        Err(e) => {
+    let (req, stream) = match within(deadlines.head, resolver.resolve_request()).await {
+        Some(Ok(resolved)) => resolved,
+        Some(Err(e)) => {
             tracing::debug!(error = %e, "HTTP/3 request refused");
             return;
         }
+        None => {
+            tracing::debug!("HTTP/3 request head timeout");
+            return;
+        }
     };
+    let timeout = deadlines.request;
     let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
     let (mut send, recv) = stream.split();
     let mut req = req.map(|()| Body::new(RecvBody { recv, done: false }));
@@ -84,13 +109,22 @@ pub(super) async fn serve(
         (Some(limit), Some(progress)) => crate::deadline::within(limit, progress, response).await,
         _ => response.await,
     };
-    if let Err(e) = respond(&mut send, res).await {
+    if let Err(e) = respond(&mut send, res, deadlines.send).await {
         tracing::debug!(error = %e, "HTTP/3 response not completed");
     }
 }
 
 /// Sends the head, each body frame as it comes, trailers if any, and the end of the stream.
-async fn respond(send: &mut SendStream, mut res: crate::Response) -> Result<(), BoxError> {
+async fn respond(
+    send: &mut SendStream,
+    mut res: crate::Response,
+    send_timeout: Duration,
+) -> Result<(), BoxError> {
+    // A client that stops taking the response (its window shut) has the stream reset.
+    let stalled = |send: &mut SendStream| {
+        send.stop_stream(h3::error::Code::H3_REQUEST_CANCELLED);
+        BoxError::from("send timeout: the client takes nothing")
+    };
     set_content_length(&mut res);
     // Connection-specific fields have no meaning in HTTP/3 (RFC 9114 §4.2).
     let headers = res.headers_mut();
@@ -99,8 +133,15 @@ async fn respond(send: &mut SendStream, mut res: crate::Response) -> Result<(), 
     }
     headers.remove("keep-alive");
     let (parts, body) = res.into_parts();
-    send.send_response(http::Response::from_parts(parts, ()))
-        .await?;
+    match within(
+        send_timeout,
+        send.send_response(http::Response::from_parts(parts, ())),
+    )
+    .await
+    {
+        Some(sent) => sent?,
+        None => return Err(stalled(send)),
+    }
     let mut body = pin!(body);
     if !body.is_end_stream() {
         while let Some(frame) = body.frame().await {
@@ -113,7 +154,10 @@ async fn respond(send: &mut SendStream, mut res: crate::Response) -> Result<(), 
                 }
             };
             match frame.into_data() {
-                Ok(data) => send.send_data(data).await?,
+                Ok(data) => match within(send_timeout, send.send_data(data)).await {
+                    Some(sent) => sent?,
+                    None => return Err(stalled(send)),
+                },
                 Err(frame) => {
                     if let Ok(trailers) = frame.into_trailers() {
                         send.send_trailers(trailers).await?;
