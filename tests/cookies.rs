@@ -30,7 +30,7 @@ fn app(keys: CookieKeys) -> App {
         })
         .get("/ignore", || async { "no cookie needed" })
         .get("/signed/set", |jar: SignedCookieJar| async move {
-            jar.add(Cookie::new("user", "ada"))
+            jar.add(attributed("user", "ada"))
         })
         // Returning the jar sends back what it re-issued under the current key.
         .get("/signed/get", |jar: SignedCookieJar| async move {
@@ -40,7 +40,7 @@ fn app(keys: CookieKeys) -> App {
             (jar, value)
         })
         .get("/private/set", |jar: PrivateCookieJar| async move {
-            jar.add(Cookie::new("secret", "the plan"))
+            jar.add(attributed("secret", "the plan"))
         })
         .get("/private/get", |jar: PrivateCookieJar| async move {
             let value = jar
@@ -48,6 +48,17 @@ fn app(keys: CookieKeys) -> App {
                 .map_or("-".to_owned(), |c| c.value().to_owned());
             (jar, value)
         })
+}
+
+/// A cookie with every attribute a rotation must keep.
+fn attributed(name: &'static str, value: &'static str) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/app")
+        .http_only(true)
+        .secure(true)
+        .same_site(rws::cookie::SameSite::Strict)
+        .max_age(rws::cookie::time::Duration::hours(1))
+        .build()
 }
 
 /// The `name=value` part of each `Set-Cookie` of `res`.
@@ -209,6 +220,20 @@ async fn cookies_of_another_key_are_refused_and_rotation_keeps_old_ones_valid() 
             .await;
         let reissued = set_cookies(&res);
         assert_eq!(reissued.len(), 1, "{path}: re-issued under the current key");
+        // With the attributes it was set with, not bare.
+        let header = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        for attribute in [
+            "Path=/app",
+            "HttpOnly",
+            "Secure",
+            "SameSite=Strict",
+            "Max-Age=3",
+        ] {
+            assert!(
+                header.contains(attribute),
+                "{path}: {attribute} in {header}"
+            );
+        }
         assert_ne!(pair(&reissued[0]), *cookie);
         assert_eq!(res.text().await, value);
         // The re-issued cookie is valid without the old key.

@@ -106,14 +106,15 @@ macro_rules! keyed_jar {
                     names.push(cookie.name().to_owned());
                     jar.add_original(cookie);
                 }
-                // Cookies made under a previous key are re-issued under the current one.
+                // Cookies made under a previous key are re-issued under the current one, with
+                // the attributes they were set with (kept in their protected value).
                 for name in names {
                     if jar.$read(&keys.current).get(&name).is_some() {
                         continue;
                     }
                     let old = keys.previous.iter().find_map(|key| jar.$read(key).get(&name));
-                    if let Some(cookie) = old {
-                        jar.$write(&keys.current).add(cookie);
+                    if let Some(cookie) = old.and_then(super::attributes::unwrap) {
+                        jar.$write(&keys.current).add(super::attributes::wrap(cookie));
                     }
                 }
                 $name { jar, keys }
@@ -122,13 +123,17 @@ macro_rules! keyed_jar {
             /// The cookie called `name`, verified: `None` if it is missing, or was changed or
             /// made with another key.
             pub fn get(&self, name: &str) -> Option<Cookie<'static>> {
-                self.jar.$read(&self.keys.current).get(name)
+                self.jar
+                    .$read(&self.keys.current)
+                    .get(name)
+                    .and_then(super::attributes::unwrap)
             }
 
             /// Sets `cookie` on the response, protected by the current key.
             #[must_use]
             #[allow(clippy::should_implement_trait)] // the jar's verb, as in the `cookie` crate
     pub fn add(mut self, cookie: impl Into<Cookie<'static>>) -> Self {
+                let cookie = super::attributes::wrap(cookie.into());
                 self.jar.$write(&self.keys.current).add(cookie);
                 self
             }

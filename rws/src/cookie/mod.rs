@@ -31,6 +31,7 @@
 //! # let _ = app;
 //! ```
 
+mod attributes;
 mod jar;
 mod keyed;
 
