@@ -284,7 +284,7 @@ fn big_text() -> String {
         state ^= state >> 7;
         state ^= state << 17;
         out.push_str(words[(state % 8) as usize]);
-        out.push(if state % 11 == 0 { '\n' } else { ' ' });
+        out.push(if state.is_multiple_of(11) { '\n' } else { ' ' });
     }
     out
 }

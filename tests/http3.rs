@@ -85,10 +85,9 @@ fn app(gate: Gate) -> App {
             // 8 MiB, in 64 KiB chunks; `Dropped` says when the server let go of the body.
             let dropped = Dropped::default();
             let flag = dropped.clone();
-            let chunks = futures_util::stream::iter((0..128).map(move |_| {
-                let _keep = &flag;
-                Ok::<_, std::io::Error>(Bytes::from(vec![9u8; 64 * 1024]))
-            }));
+            // The flag rides in the stream (zipped with each chunk), dropped with it.
+            let chunks = futures_util::stream::iter((0..128).map(move |_| flag.clone()))
+                .map(|_flag| Ok::<_, std::io::Error>(Bytes::from(vec![9u8; 64 * 1024])));
             BIG_DROPPED.lock().unwrap().push(dropped);
             StreamBody::new(chunks)
         })

@@ -239,11 +239,11 @@ async fn the_memory_store_is_bounded_and_purges_expired_sessions() {
         store.save(&s);
         s
     };
-    let (a, b, c) = (saved("a"), saved("b"), saved("c"));
-    store.save(&a);
-    let d = saved("d");
-    assert!(store.load(&b.id).is_none(), "b was idle longest");
-    for kept in [&a, &c, &d] {
+    let (ann, bob, cat) = (saved("a"), saved("b"), saved("c"));
+    store.save(&ann);
+    let dan = saved("d");
+    assert!(store.load(&bob.id).is_none(), "b was idle longest");
+    for kept in [&ann, &cat, &dan] {
         assert!(store.load(&kept.id).is_some(), "{kept:?}");
     }
     // A large sharded store holds its capacity too, saving over and over.

@@ -13,7 +13,7 @@
 //! |---|---|---|
 //! | nginx `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` | appends the peer to `X-Forwarded-For` | `x-forwarded-for` |
 //! | nginx `proxy_set_header X-Real-IP $remote_addr;` | replaces `X-Real-IP` | `x-real-ip` |
-//! | AWS ALB, Google Cloud LB, HAProxy `option forwardfor` | append to `X-Forwarded-For` | `x-forwarded-for` |
+//! | AWS ALB, Google Cloud LB, `HAProxy` `option forwardfor` | append to `X-Forwarded-For` | `x-forwarded-for` |
 //! | Envoy (`use_remote_address`), Caddy | append to `X-Forwarded-For` | `x-forwarded-for` |
 //! | nginx `proxy_set_header Forwarded "for=$remote_addr;proto=$scheme";` | `Forwarded` | `forwarded` |
 //!
@@ -85,7 +85,7 @@ pub struct TrustedProxies {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ForwardedHeader {
-    /// `X-Forwarded-For` (and `X-Forwarded-Proto`): nginx, HAProxy, cloud load balancers.
+    /// `X-Forwarded-For` (and `X-Forwarded-Proto`): nginx, `HAProxy`, cloud load balancers.
     #[default]
     XForwardedFor,
     /// `Forwarded` (RFC 7239): `for=` and `proto=`.

@@ -2,9 +2,11 @@
 //! that a cookie re-issued under a new key (after rotation) gets them back: the request's
 //! `Cookie` header carries names and values only.
 //!
-//! The protected value is `rws1!` + the attributes (`p=/path`, `d=domain`, `h` HttpOnly, `s`
-//! Secure, `ss=Lax`, `x=` expiry in Unix seconds, `pt` Partitioned, each ended by `!`) + `|` +
+//! The protected value is `rws1!` + the attributes (`p=/path`, `d=domain`, `h` `HttpOnly`, `s`
+//! `Secure`, `ss=Lax`, `x=` expiry in Unix seconds, `pt` `Partitioned`, each ended by `!`) + `|` +
 //! the value. Cookies set before (without the envelope) read as they are.
+
+use std::fmt::Write as _;
 
 use cookie::SameSite;
 use cookie::time::{Duration, OffsetDateTime};
@@ -23,10 +25,10 @@ fn safe(text: &str) -> bool {
 pub(super) fn wrap(mut cookie: Cookie<'static>) -> Cookie<'static> {
     let mut meta = String::from(TAG);
     if let Some(path) = cookie.path().filter(|p| safe(p)) {
-        meta.push_str(&format!("p={path}!"));
+        let _ = write!(meta, "p={path}!");
     }
     if let Some(domain) = cookie.domain().filter(|d| safe(d)) {
-        meta.push_str(&format!("d={domain}!"));
+        let _ = write!(meta, "d={domain}!");
     }
     if cookie.http_only() == Some(true) {
         meta.push_str("h!");
@@ -35,7 +37,7 @@ pub(super) fn wrap(mut cookie: Cookie<'static>) -> Cookie<'static> {
         meta.push_str("s!");
     }
     if let Some(same_site) = cookie.same_site() {
-        meta.push_str(&format!("ss={same_site}!"));
+        let _ = write!(meta, "ss={same_site}!");
     }
     if cookie.partitioned() == Some(true) {
         meta.push_str("pt!");
@@ -45,7 +47,7 @@ pub(super) fn wrap(mut cookie: Cookie<'static>) -> Cookie<'static> {
         .map(|age| OffsetDateTime::now_utc() + age)
         .or_else(|| cookie.expires_datetime());
     if let Some(at) = expiry {
-        meta.push_str(&format!("x={}!", at.unix_timestamp()));
+        let _ = write!(meta, "x={}!", at.unix_timestamp());
     }
     let value = format!("{meta}|{}", cookie.value());
     cookie.set_value(value);

@@ -46,6 +46,7 @@ use serve::FileRequest;
 
 /// What both [`ServeDir`] and [`ServeFile`] can be told.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // independent switches, each its own builder method
 struct Options {
     index: Option<String>,
     listing: bool,

@@ -59,7 +59,7 @@ pub(crate) fn acquire() -> io::Result<OwnedSemaphorePermit> {
 /// Whether `e` means "no descriptor to spare": the bound, or the system's EMFILE/ENFILE.
 pub(crate) fn exhausted(e: &io::Error) -> bool {
     e.get_ref()
-        .is_some_and(|inner| inner.is::<TooManyOpenFiles>())
+        .is_some_and(<dyn std::error::Error + Send + Sync>::is::<TooManyOpenFiles>)
         || matches!(e.raw_os_error(), Some(23 | 24))
 }
 

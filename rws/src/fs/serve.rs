@@ -58,7 +58,7 @@ pub(crate) fn serve_dir(root: &Root, opts: &Options, raw: &str, req: &FileReques
         Ok(relative) => relative,
         Err(reason) => return Error::bad_request(reason).into_response(),
     };
-    if !opts.dotfiles && relative.iter().any(|name| hidden(name)) {
+    if !opts.dotfiles && relative.iter().any(hidden) {
         return io_error(io::ErrorKind::NotFound.into());
     }
     match lookup(root, opts, &relative, req) {

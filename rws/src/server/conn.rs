@@ -159,7 +159,6 @@ pub(super) async fn serve<I>(
                 let now = Instant::now();
                 closing_since = Some(now);
                 tick.as_mut().reset(now + close_within.min(every));
-                continue;
             }
             () = &mut tick => {
                 let now = Instant::now();

@@ -171,7 +171,7 @@ impl Server {
         /// How many client-reset HTTP/2 streams may await acceptance before the connection is
         /// closed: hyper's protection against the rapid-reset attack.
         http2_max_pending_accept_reset_streams: usize,
-        /// How often an HTTP/2 connection is PINGed when it sends nothing (`None`: never).
+        /// How often an HTTP/2 connection is sent a `PING` when it sends nothing (`None`: never).
         http2_keep_alive_interval: Option<Duration>,
         /// How long a PING may wait for its ACK before the connection is closed.
         http2_keep_alive_timeout: Duration,

@@ -330,27 +330,7 @@ fn poll_recv(shared: &Shared, cx: &mut Context<'_>) -> Poll<Option<Result<Messag
         let next = match Pin::new(&mut inner.io).poll_next(cx) {
             Poll::Ready(next) => next,
             Poll::Pending => {
-                let Some(keepalive) = &mut inner.keepalive else {
-                    return Poll::Pending;
-                };
-                ready!(keepalive.timer.as_mut().poll(cx));
-                let quiet = Instant::now().duration_since(keepalive.last_seen);
-                if quiet >= keepalive.idle {
-                    tracing::debug!(?quiet, "closing an idle WebSocket");
-                    inner.pending = Pending::Idle { queued: false };
-                    continue;
-                }
-                // Half the idle time without a frame: ask for one. The pong (or anything) resets it.
-                if !keepalive.pinged {
-                    keepalive.pinged = true;
-                    let mut io = Pin::new(&mut inner.io);
-                    if let Poll::Ready(Ok(())) = io.as_mut().poll_ready(cx) {
-                        let _ = io.as_mut().start_send(Message::Ping(Default::default()));
-                        let _ = io.poll_flush(cx);
-                    }
-                }
-                let deadline = keepalive.last_seen + keepalive.idle;
-                keepalive.timer.as_mut().reset(deadline);
+                ready!(poll_keepalive(inner, cx));
                 continue;
             }
         };
@@ -369,6 +349,35 @@ fn poll_recv(shared: &Shared, cx: &mut Context<'_>) -> Poll<Option<Result<Messag
             other => return Poll::Ready(other),
         }
     }
+}
+
+/// While the socket waits for the peer: pings it at half the idle timeout, and queues the 1001
+/// close at the end of it. `Ready` when there is something to do; `Pending` to wait on.
+fn poll_keepalive(inner: &mut Inner, cx: &mut Context<'_>) -> Poll<()> {
+    let Some(keepalive) = &mut inner.keepalive else {
+        return Poll::Pending;
+    };
+    ready!(keepalive.timer.as_mut().poll(cx));
+    let quiet = Instant::now().duration_since(keepalive.last_seen);
+    if quiet >= keepalive.idle {
+        tracing::debug!(?quiet, "closing an idle WebSocket");
+        inner.pending = Pending::Idle { queued: false };
+        return Poll::Ready(());
+    }
+    // Half the idle time without a frame: ask for one. The pong (or anything) resets it.
+    if !keepalive.pinged {
+        keepalive.pinged = true;
+        let mut io = Pin::new(&mut inner.io);
+        if let Poll::Ready(Ok(())) = io.as_mut().poll_ready(cx) {
+            let _ = io
+                .as_mut()
+                .start_send(Message::Ping(bytes::Bytes::default()));
+            let _ = io.poll_flush(cx);
+        }
+    }
+    let deadline = keepalive.last_seen + keepalive.idle;
+    keepalive.timer.as_mut().reset(deadline);
+    Poll::Ready(())
 }
 
 macro_rules! impl_stream {

@@ -2,7 +2,7 @@
 //! silent client never holds up the next one.
 //!
 //! Handshakes cannot be starved by sockets that say nothing: a connection first waits (without
-//! a handshake slot, for at most [`FIRST_BYTE_TIMEOUT`]) for its ClientHello to start arriving;
+//! a handshake slot, for at most [`FIRST_BYTE_TIMEOUT`]) for its `ClientHello` to start arriving;
 //! only then does it take one of the [`MAX_HANDSHAKES`] slots, and one client address holds at
 //! most [`MAX_HANDSHAKES_PER_IP`] of them. Hundreds of idle sockets cost a task and a
 //! descriptor each for three seconds, and a client that speaks gets a slot at once.
@@ -23,13 +23,13 @@ use tokio_rustls::server::TlsStream;
 use crate::connection::ConnectionInfo;
 use crate::server::Listener;
 
-/// How many handshakes may be under way at once (after the first ClientHello bytes).
+/// How many handshakes may be under way at once (after the first `ClientHello` bytes).
 const MAX_HANDSHAKES: usize = 512;
 /// How many of them one client address may hold.
 const MAX_HANDSHAKES_PER_IP: usize = 64;
 /// How many connections may wait for their first byte at once; more wait in the backlog.
 const MAX_SILENT: usize = 4096;
-/// How long a connection may take to send the first byte of its ClientHello (or the
+/// How long a connection may take to send the first byte of its `ClientHello` (or the
 /// handshake timeout, if shorter).
 const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(3);
 
