@@ -39,7 +39,7 @@ pub(crate) fn render(
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if !dotfiles && super::serve::hidden(&entry.file_name()) {
+        if !dotfiles && super::resolve::hidden(&entry.file_name()) {
             continue;
         }
         let Ok(name) = entry.file_name().into_string() else {

@@ -50,6 +50,12 @@ pub(crate) fn relative_path(raw: &str) -> Result<PathBuf, Refusal> {
     Ok(out)
 }
 
+/// A name that starts with a dot (`.env`, `.git`), apart from `.well-known` (RFC 8615), which
+/// exists to be served.
+pub(crate) fn hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".") && name != ".well-known"
+}
+
 /// The folder a [`ServeDir`](super::ServeDir) serves: its canonical path and, on Linux, an
 /// open handle that lookups start from.
 #[derive(Debug)]

@@ -18,7 +18,7 @@ use super::body::{FileBody, Piece};
 use super::conditional::{self, Precondition, Validators};
 use super::listing;
 use super::range::{self, Ranges};
-use super::resolve::{Root, open_file, relative_path};
+use super::resolve::{Root, hidden, open_file, relative_path};
 use crate::encoding::{self, Encoding};
 use crate::response::IntoResponse;
 use crate::{Body, Error, Redirect, Response};
@@ -347,12 +347,6 @@ fn multipart(
         total,
         boundary,
     ))
-}
-
-/// A name that starts with a dot (`.env`, `.git`), apart from `.well-known` (RFC 8615), which
-/// exists to be served.
-pub(crate) fn hidden(name: &std::ffi::OsStr) -> bool {
-    name.as_encoded_bytes().starts_with(b".") && name != ".well-known"
 }
 
 /// ELOOP: a loop of symlinks, a path that cannot be followed (`io::ErrorKind::FilesystemLoop`
