@@ -190,7 +190,20 @@ async fn client_ip_believes_forwarding_headers_only_from_trusted_proxies() {
         .send()
         .await;
     assert_eq!(res.text().await, "203.0.113.7");
+    // Only the header the proxy is said to write counts: X-Forwarded-For unless told.
     let res = trusted
+        .get("/")
+        .header("forwarded", "for=\"[2001:db8::9]:443\"")
+        .send()
+        .await;
+    assert_eq!(res.text().await, "127.0.0.1");
+    let forwarded = TestClient::new(
+        App::empty()
+            .get("/", whoami)
+            .trusted_proxies(["127.0.0.1"])
+            .forwarded_header(rws::ip::ForwardedHeader::Forwarded),
+    );
+    let res = forwarded
         .get("/")
         .header("forwarded", "for=\"[2001:db8::9]:443\"")
         .send()
