@@ -70,15 +70,21 @@ fn running_out_of_file_descriptors_neither_spins_nor_floods_the_log() {
     assert!(spent < 1.0, "{spent:.2} CPU seconds in 3 s of EMFILE");
 }
 
-/// Descriptors of this process open on `path`.
-#[cfg(target_os = "linux")]
-fn open_on(path: &std::path::Path) -> usize {
-    let target = std::fs::canonicalize(path).unwrap();
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|link| *link == target)
-        .count()
+/// An HTTP/2 client that never opens its flow-control window: the server can send it headers,
+/// never data. The connection's task is returned to watch it end.
+async fn shut_window_client(
+    server: &support::server::TestServer,
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
+    let tcp = server.connect().await;
+    let (client, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, bytes::Bytes>(tcp)
+        .await
+        .unwrap();
+    (client, tokio::spawn(connection))
 }
 
 fn big_file(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -117,18 +123,22 @@ async fn clients_that_stop_reading_are_cut_off_by_the_send_timeout() {
         stalled.push(stream);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(open_on(&file) >= 10, "the responses have started");
+    assert!(support::open_on(&file) >= 10, "the responses have started");
     // Nobody reads: within the send timeout (and the watcher's tick) every response is cut off
     // and its file released.
     let mut released = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if open_on(&file) == 0 {
+        if support::open_on(&file) == 0 {
             released = true;
             break;
         }
     }
-    assert!(released, "{} files still open after 5 s", open_on(&file));
+    assert!(
+        released,
+        "{} files still open after 5 s",
+        support::open_on(&file)
+    );
     // Reading now drains what the kernel had buffered, then finds the connection closed.
     for (i, stream) in stalled.iter_mut().enumerate() {
         let closed = tokio::time::timeout(Duration::from_secs(10), async {
@@ -165,13 +175,7 @@ async fn an_http2_stream_with_a_shut_window_is_cut_off_by_the_send_timeout() {
         s.send_timeout(Duration::from_secs(1))
     })
     .await;
-    let tcp = server.connect().await;
-    let (client, connection) = h2::client::Builder::new()
-        .initial_window_size(0)
-        .handshake::<_, bytes::Bytes>(tcp)
-        .await
-        .unwrap();
-    let connection = tokio::spawn(connection);
+    let (client, connection) = shut_window_client(&server).await;
     let mut client = client.ready().await.unwrap();
     let req = http::Request::get(server.url("/big.bin")).body(()).unwrap();
     let (response, _) = client.send_request(req, true).unwrap();
@@ -194,13 +198,7 @@ async fn an_http2_connection_keeps_at_most_64_bodies_sending() {
     use rws::prelude::*;
     let (dir, _file) = big_file("h2-bodies");
     let server = support::server::TestServer::start(App::empty().serve_dir("/", &dir), |s| s).await;
-    let tcp = server.connect().await;
-    let (client, connection) = h2::client::Builder::new()
-        .initial_window_size(0)
-        .handshake::<_, bytes::Bytes>(tcp)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let (client, _connection) = shut_window_client(&server).await;
     let (mut statuses, mut held) = (Vec::new(), Vec::new());
     for _ in 0..70 {
         let mut client = client.clone().ready().await.unwrap();

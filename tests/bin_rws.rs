@@ -377,12 +377,7 @@ fn serves_https_with_the_configured_certificate() {
         "tls.redirect_hosts=localhost",
     ]));
     let https_port = server.url.rsplit(':').next().unwrap().to_owned();
-    let line = server
-        .banner
-        .iter()
-        .find(|l| l.starts_with("  redirecting http://"))
-        .expect("the redirect listener is announced");
-    let plain = line.split(' ').nth(3).unwrap();
+    let plain = redirect_url(&server);
     let res = curl(&format!("{plain}/healthz?x=1"), &["-H", "host: localhost"]);
     assert_eq!(res.status, 308);
     assert_eq!(
@@ -402,12 +397,7 @@ fn serves_https_with_the_configured_certificate() {
         "--redirect-port",
         "0",
     ]));
-    let line = server
-        .banner
-        .iter()
-        .find(|l| l.starts_with("  redirecting http://"))
-        .expect("the redirect listener is announced");
-    let plain = line.split(' ').nth(3).unwrap();
+    let plain = redirect_url(&server);
     assert_eq!(
         curl(&format!("{plain}/"), &["-H", "host: localhost"]).status,
         308
@@ -420,6 +410,16 @@ fn serves_https_with_the_configured_certificate() {
 
 /// `/metrics` can be limited to some networks, or moved to an address of its own (loopback,
 /// say), away from the public port.
+/// The plain-HTTP address the banner announces for the HTTPS redirect.
+fn redirect_url(server: &Rws) -> String {
+    let line = server
+        .banner
+        .iter()
+        .find(|l| l.starts_with("  redirecting http://"))
+        .expect("the redirect listener is announced");
+    line.split(' ').nth(3).unwrap().to_owned()
+}
+
 #[test]
 fn metrics_can_be_limited_to_networks_or_moved_to_their_own_address() {
     let limited = Rws::start(&["--set", "endpoints.metrics_allow=10.0.0.0/8"]);

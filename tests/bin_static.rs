@@ -379,7 +379,11 @@ fn if_range_honours_the_range_only_for_the_current_version() {
 // Path traversal: each spelling refused, with 400 (or 404 for a symlink leading out).
 
 fn refused(path: &str, status: u16) {
-    let (_dir, rws) = site("traversal", &[]);
+    // A folder of its own per case: the cases run in parallel, and one case's folder removed
+    // under another's server made that server refuse to start (a flaky CI run).
+    static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let case = CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (_dir, rws) = site(&format!("traversal-{case}"), &[]);
     let res = get(&rws, path, &[]);
     assert_eq!(res.status, status, "{path} answered {}", res.text());
     assert_eq!(res.header("content-type"), Some("application/problem+json"));

@@ -2,6 +2,8 @@
 //! matrix (traversal spellings, ranges, conditionals) runs against the `rws` binary with curl in
 //! `bin_static.rs`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use rws::fs::{ServeDir, ServeFile};
@@ -335,17 +337,6 @@ async fn listing_links_are_relative_whatever_the_name() {
     assert!(!page.contains("href=\"javascript:"), "{page}");
 }
 
-/// Descriptors of this process open on `path`.
-#[cfg(target_os = "linux")]
-fn open_on(path: &Path) -> usize {
-    let target = std::fs::canonicalize(path).unwrap();
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|link| *link == target)
-        .count()
-}
-
 /// A `multipart/byteranges` answer of 32 ranges reads them all through one open file: 900
 /// clients that asked for one and stopped reading held 32 descriptors each before.
 #[cfg(target_os = "linux")]
@@ -364,11 +355,11 @@ async fn thirty_two_ranges_hold_one_file() {
         .header("range", format!("bytes={}", ranges.join(",")))
         .body(Body::empty())
         .unwrap();
-    let before = open_on(&dir.path().join("big.bin"));
+    let before = support::open_on(&dir.path().join("big.bin"));
     let res = service.dispatch(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
     // The body is not read yet: the response holds what it will read from.
-    assert_eq!(open_on(&dir.path().join("big.bin")) - before, 1);
+    assert_eq!(support::open_on(&dir.path().join("big.bin")) - before, 1);
     let body = res.into_body().collect().await.unwrap().to_bytes();
     for (i, r) in (0..32).map(|i| (i, i * 6000)) {
         let head = format!("content-range: bytes {r}-{}/200000\r\n\r\n", r + 99);

@@ -18,3 +18,15 @@ pub async fn problem(res: TestResponse, status: u16) -> Value {
     assert!(body["type"].is_string(), "problem type: {body}");
     body
 }
+
+/// Descriptors of this process open on `path` (Linux: `/proc/self/fd`), counted by target so
+/// that other tests of the same binary do not disturb the count.
+#[cfg(target_os = "linux")]
+pub fn open_on(path: &std::path::Path) -> usize {
+    let target = std::fs::canonicalize(path).unwrap();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|link| *link == target)
+        .count()
+}
