@@ -91,6 +91,13 @@ fn app(gate: Gate) -> App {
             BIG_DROPPED.lock().unwrap().push(dropped);
             StreamBody::new(chunks)
         })
+        .get("/hold", || async {
+            // One chunk, then nothing, ever: a response that stays sending.
+            let first = futures_util::stream::once(async {
+                Ok::<_, std::io::Error>(Bytes::from_static(b"held"))
+            });
+            StreamBody::new(first.chain(futures_util::stream::pending()))
+        })
         .get("/gate", move || {
             let gate = gate.clone();
             async move {
@@ -440,4 +447,66 @@ async fn a_client_that_stops_reading_is_cut_off_by_the_send_timeout() {
         "the server still holds the unread response after 10 s"
     );
     drop(stream);
+}
+
+/// A client that makes no request and only PINGs is closed after the keep-alive timeout:
+/// quinn's own idle timer counts PINGs as activity, rws's counts requests (aioquic as the peer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pings_alone_do_not_keep_an_http3_connection_open() {
+    let server = start_with("h3-idle-ping", |s| {
+        s.keep_alive_timeout(Duration::from_secs(1))
+    })
+    .await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/peers/h3_idle_ping.py"
+    );
+    let out = tokio::process::Command::new("python3")
+        .arg(script)
+        .arg(server.addr.port().to_string())
+        .arg(&server.cert)
+        .arg("10")
+        .output()
+        .await
+        .expect("python3 runs (scripts/setup installs aioquic)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "h3_idle_ping.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        report["closed"], true,
+        "still open after 10 s of PINGs: {report}"
+    );
+    assert!(report["after"].as_f64().unwrap() < 5.0, "{report}");
+}
+
+/// One HTTP/3 connection keeps at most 64 responses sending, as on TCP: past that, a new
+/// request is answered 503 with `Retry-After` at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http3_connection_keeps_at_most_64_responses_sending() {
+    let server = start("h3-bodies").await;
+    let (_conn, mut send) = connect(&server).await;
+    let (mut statuses, mut held) = (Vec::new(), Vec::new());
+    for _ in 0..70 {
+        let req = http::Request::get("https://localhost/hold")
+            .body(())
+            .unwrap();
+        let mut stream = send.send_request(req).await.unwrap();
+        stream.finish().await.unwrap();
+        let res = stream.recv_response().await.unwrap();
+        let retry = res.headers().get("retry-after").cloned();
+        statuses.push((res.status().as_u16(), retry));
+        held.push(stream);
+    }
+    let ok = statuses.iter().filter(|(s, _)| *s == 200).count();
+    let refused: Vec<_> = statuses.iter().filter(|(s, _)| *s == 503).collect();
+    assert_eq!((ok, refused.len()), (64, 6), "{statuses:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|(_, retry)| retry.as_ref().is_some_and(|r| r == "1"))
+    );
 }

@@ -88,6 +88,7 @@ impl Job {
         // are tracked here so that a draining connection closes once they are done.
         let mut requests = JoinSet::new();
         let mut draining = false;
+        let open_bodies = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let idle = tokio::time::sleep_until(idle_deadline(&self.limits));
         tokio::pin!(idle);
         loop {
@@ -122,6 +123,8 @@ impl Job {
                     Ok(Some(resolver)) => {
                         let service = service.clone();
                         let deadlines = request::Deadlines {
+                            open_bodies: Arc::clone(&open_bodies),
+                            max_open_bodies: self.limits.max_open_bodies,
                             head: self.limits.header_read_timeout,
                             request: self.limits.request_timeout,
                             send: self.limits.send_timeout,

@@ -2,6 +2,8 @@
 
 use std::future::Future;
 use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -12,6 +14,8 @@ use http_body_util::BodyExt;
 
 use crate::app::AppService;
 use crate::body::{Body, BoxError};
+use crate::error::Error;
+use crate::response::IntoResponse;
 use crate::response::set_content_length;
 
 type RecvStream = h3::server::RequestStream<h3_quinn::RecvStream, Bytes>;
@@ -56,15 +60,27 @@ impl http_body::Body for RecvBody {
     }
 }
 
-/// The deadlines of one HTTP/3 request, the server's own for TCP.
-#[derive(Debug, Clone, Copy)]
+/// The deadlines and bounds of one HTTP/3 request, the server's own for TCP.
+#[derive(Debug, Clone)]
 pub(super) struct Deadlines {
+    /// Responses of this connection still sending, and how many may be.
+    pub(super) open_bodies: Arc<AtomicUsize>,
+    pub(super) max_open_bodies: usize,
     /// For the request's HEADERS to arrive whole.
     pub(super) head: Duration,
     /// Until the response starts.
     pub(super) request: Option<Duration>,
     /// For each step of sending the response (the client's window must open in time).
     pub(super) send: Duration,
+}
+
+/// One response still sending, counted while it lives.
+struct Sending(Arc<AtomicUsize>);
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// `step` within `limit` (zero: no limit).
@@ -93,6 +109,23 @@ pub(super) async fn serve(
         }
     };
     let timeout = deadlines.request;
+    // The connection's share of responses still sending is taken: refused at once (TCP's rule).
+    let open = deadlines.open_bodies.load(Ordering::Relaxed);
+    if open >= deadlines.max_open_bodies {
+        let (mut send, _) = stream.split();
+        let res = Error::service_unavailable(format!(
+            "{open} responses of this connection are still sending"
+        ))
+        .with_header(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("1"),
+        )
+        .into_response();
+        if let Err(e) = respond(&mut send, res, deadlines.send).await {
+            tracing::debug!(error = %e, "HTTP/3 refusal not sent");
+        }
+        return;
+    }
     let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
     let (mut send, recv) = stream.split();
     let mut req = req.map(|()| Body::new(RecvBody { recv, done: false }));
@@ -109,6 +142,8 @@ pub(super) async fn serve(
         (Some(limit), Some(progress)) => crate::deadline::within(limit, progress, response).await,
         _ => response.await,
     };
+    deadlines.open_bodies.fetch_add(1, Ordering::Relaxed);
+    let _sending = Sending(Arc::clone(&deadlines.open_bodies));
     if let Err(e) = respond(&mut send, res, deadlines.send).await {
         tracing::debug!(error = %e, "HTTP/3 response not completed");
     }
