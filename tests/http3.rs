@@ -449,23 +449,21 @@ async fn a_client_that_stops_reading_is_cut_off_by_the_send_timeout() {
     drop(stream);
 }
 
-/// A client that makes no request and only PINGs is closed after the keep-alive timeout:
-/// quinn's own idle timer counts PINGs as activity, rws's counts requests (aioquic as the peer).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pings_alone_do_not_keep_an_http3_connection_open() {
-    let server = start_with("h3-idle-ping", |s| {
-        s.keep_alive_timeout(Duration::from_secs(1))
-    })
-    .await;
+/// Runs `h3_idle_ping.py` against `server` for at most 10 s; its report.
+async fn idle_ping(server: &Running, partial: bool) -> serde_json::Value {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/peers/h3_idle_ping.py"
     );
-    let out = tokio::process::Command::new("python3")
-        .arg(script)
+    let mut cmd = tokio::process::Command::new("python3");
+    cmd.arg(script)
         .arg(server.addr.port().to_string())
         .arg(&server.cert)
-        .arg("10")
+        .arg("10");
+    if partial {
+        cmd.arg("partial");
+    }
+    let out = cmd
         .output()
         .await
         .expect("python3 runs (scripts/setup installs aioquic)");
@@ -475,12 +473,40 @@ async fn pings_alone_do_not_keep_an_http3_connection_open() {
         "h3_idle_ping.py failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+/// A client that makes no request and only PINGs is closed after the keep-alive timeout:
+/// quinn's own idle timer counts PINGs as activity, rws's counts requests (aioquic as the peer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pings_alone_do_not_keep_an_http3_connection_open() {
+    let server = start_with("h3-idle-ping", |s| {
+        s.keep_alive_timeout(Duration::from_secs(1))
+    })
+    .await;
+    let report = idle_ping(&server, false).await;
     assert_eq!(
         report["closed"], true,
         "still open after 10 s of PINGs: {report}"
     );
     assert!(report["after"].as_f64().unwrap() < 5.0, "{report}");
+}
+
+/// Request HEADERS that never complete are dropped at the head deadline (they were held 80 s):
+/// the connection, PINGed all along, then has no request and closes as idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_headers_are_dropped_at_the_head_deadline() {
+    let server = start_with("h3-partial-headers", |s| {
+        s.keep_alive_timeout(Duration::from_secs(1))
+            .header_read_timeout(Duration::from_secs(1))
+    })
+    .await;
+    let report = idle_ping(&server, true).await;
+    assert_eq!(
+        report["closed"], true,
+        "partial HEADERS kept it open 10 s: {report}"
+    );
+    assert!(report["after"].as_f64().unwrap() < 6.0, "{report}");
 }
 
 /// One HTTP/3 connection keeps at most 64 responses sending, as on TCP: past that, a new

@@ -1,8 +1,8 @@
 """A QUIC client that makes no request and only PINGs (the `aioquic` package), for tests/http3.rs.
 
-Usage: h3_idle_ping.py PORT CA_CERT_PEM SECONDS
-Connects to https://localhost:PORT over QUIC with HTTP/3, sends no request, and PINGs every
-0.2 s for at most SECONDS. Prints one JSON object: whether the server closed the connection,
+Usage: h3_idle_ping.py PORT CA_CERT_PEM SECONDS [partial]
+Connects to https://localhost:PORT over QUIC with HTTP/3, sends no request (with `partial`: the
+first bytes of a HEADERS frame that never completes), and PINGs every 0.2 s for at most SECONDS. Prints one JSON object: whether the server closed the connection,
 and after how many seconds.
 """
 
@@ -31,7 +31,7 @@ class Client(QuicConnectionProtocol):
             pass
 
 
-async def main(port, cafile, seconds):
+async def main(port, cafile, seconds, partial):
     config = QuicConfiguration(
         is_client=True, alpn_protocols=H3_ALPN, server_name="localhost", idle_timeout=60
     )
@@ -39,6 +39,11 @@ async def main(port, cafile, seconds):
     started = time.monotonic()
     report = {"closed": False}
     async with connect("127.0.0.1", port, configuration=config, create_protocol=Client) as client:
+        if partial:
+            # A HEADERS frame (type 0x01) announcing 100 bytes (varint 0x4064), 7 of them sent.
+            stream_id = client._quic.get_next_available_stream_id()
+            client._quic.send_stream_data(stream_id, b"\x01\x40\x64partial", end_stream=False)
+            client.transmit()
         uid = 0
         while time.monotonic() - started < seconds and not client.closed.done():
             uid += 1
@@ -51,4 +56,4 @@ async def main(port, cafile, seconds):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
+    asyncio.run(main(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4:] == ["partial"]))
