@@ -493,7 +493,7 @@ async fn pings_alone_do_not_keep_an_http3_connection_open() {
 }
 
 /// Request HEADERS that never complete are dropped at the head deadline (they were held 80 s):
-/// the connection, PINGed all along, then has no request and closes as idle.
+/// the connection, sent a `PING` all along, then has no request and closes as idle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_headers_are_dropped_at_the_head_deadline() {
     let server = start_with("h3-partial-headers", |s| {
