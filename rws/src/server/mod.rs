@@ -20,6 +20,7 @@ pub mod http3;
 mod limits;
 mod listener;
 pub(crate) mod observer;
+mod open_bodies;
 mod service;
 mod shutdown;
 mod socket;

@@ -15,11 +15,11 @@ use tracing::Instrument;
 use tracing::instrument::Instrumented;
 
 use super::conn_state::ConnState;
+use super::open_bodies;
 use crate::Request;
 use crate::app::{AppService, ResponseFuture};
 use crate::body::{Body, BoxError};
 use crate::deadline::Deadline;
-use crate::error::Error;
 use crate::response::IntoResponse;
 
 #[derive(Clone)]
@@ -79,24 +79,14 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
         let mut body = Body::from(incoming);
         let progress = (self.request_timeout.is_some() && !http_body::Body::is_end_stream(&body))
             .then(|| body.watch());
-        let open = self.state.bodies_open.load(Ordering::Relaxed);
-        let checked = if open >= self.max_open_bodies {
-            Err(Error::service_unavailable(format!(
-                "{open} responses of this connection are still sending"
-            ))
-            .with_header(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from_static("1"),
-            ))
-        } else {
-            super::host::check(&parts)
+        let head = parts.method == http::Method::HEAD;
+        let checked = match open_bodies::full(&self.state.bodies_open, self.max_open_bodies) {
+            Some(open) => Err(open_bodies::refusal(open)),
+            None => super::host::check(&parts).map_err(IntoResponse::into_response),
         };
         let inner = match checked {
             Ok(()) => self.app.dispatch(Request::from_parts(parts, body)),
-            Err(refused) => {
-                let head = parts.method == http::Method::HEAD;
-                ResponseFuture::ready(refused.into_response(), head)
-            }
+            Err(refused) => ResponseFuture::ready(refused, head),
         }
         .instrument(span);
         ConnFuture {
@@ -104,6 +94,8 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
             deadline: Deadline::new(self.request_timeout, progress),
             in_flight: Some(in_flight),
             alt_svc: self.alt_svc.clone(),
+            max_open_bodies: self.max_open_bodies,
+            head,
         }
     }
 }
@@ -117,6 +109,8 @@ pin_project_lite::pin_project! {
         deadline: Deadline,
         in_flight: Option<InFlight>,
         alt_svc: Option<http::HeaderValue>,
+        max_open_bodies: usize,
+        head: bool,
     }
 }
 
@@ -136,13 +130,25 @@ impl std::future::Future for ConnFuture {
                 .or_insert(alt_svc);
         }
         let in_flight = this.in_flight.take();
+        let mut open = false;
         if let Some(InFlight(state)) = &in_flight {
-            state.bodies_open.fetch_add(1, Ordering::Relaxed);
+            let has_body = !(*this.head || http_body::Body::is_end_stream(res.body()));
+            match open_bodies::take(&state.bodies_open, *this.max_open_bodies, has_body) {
+                Ok(()) => open = true,
+                Err(count) => {
+                    // Dropping the handler's response lets go of what it holds (a file).
+                    res = open_bodies::refusal(count);
+                    if *this.head {
+                        *res.body_mut() = Body::default();
+                    }
+                }
+            }
         }
         Poll::Ready(Ok(res.map(|body| ServerBody {
             body,
             in_flight,
             waiting: false,
+            open,
         })))
     }
 }
@@ -154,6 +160,8 @@ pub(super) struct ServerBody {
     in_flight: Option<InFlight>,
     // Handed hyper a frame; hyper has not asked for the next one yet.
     waiting: bool,
+    // Counted in the connection's `bodies_open`.
+    open: bool,
 }
 
 impl ServerBody {
@@ -175,7 +183,9 @@ impl ServerBody {
 impl Drop for ServerBody {
     fn drop(&mut self) {
         self.set_waiting(false);
-        if let Some(InFlight(state)) = &self.in_flight {
+        if let Some(InFlight(state)) = &self.in_flight
+            && self.open
+        {
             state.bodies_open.fetch_sub(1, Ordering::Relaxed);
         }
     }

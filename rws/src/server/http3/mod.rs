@@ -98,10 +98,11 @@ fn quic_config(tls: &Arc<ServerConfig>, limits: &Limits) -> io::Result<quinn::Se
     if let Ok(idle) = quinn::IdleTimeout::try_from(limits.keep_alive_timeout) {
         transport.max_idle_timeout(Some(idle));
     }
-    // Memory per connection is bounded by its windows: what the client may send us unread
-    // (all streams together) and what we buffer for it unacknowledged. About 3 MiB per
-    // connection (quinn's default connection receive window is unbounded, its send window
-    // 10 MB): 20 connections of 200 streams of a large file grew RSS by 540 MiB before.
+    // Memory per connection is bounded by its windows, what the client may send us unread (all
+    // streams together) and what we buffer for it unacknowledged, 3 MiB (quinn's default
+    // receive window is unbounded, its send window 10 MB), and by the 64 bodies it may have
+    // sending, 128 KiB each for a file: about 11 MiB. 20 connections of 200 unread streams of
+    // a large file grow RSS by 220 MiB (720 MiB before; `tests/abuse/http3_memory.rs`).
     transport.stream_receive_window(STREAM_WINDOW.into());
     transport.receive_window(CONNECTION_WINDOW.into());
     transport.send_window(u64::from(CONNECTION_WINDOW));

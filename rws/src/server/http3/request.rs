@@ -14,9 +14,8 @@ use http_body_util::BodyExt;
 
 use crate::app::AppService;
 use crate::body::{Body, BoxError};
-use crate::error::Error;
-use crate::response::IntoResponse;
 use crate::response::set_content_length;
+use crate::server::open_bodies;
 
 type RecvStream = h3::server::RequestStream<h3_quinn::RecvStream, Bytes>;
 type SendStream = h3::server::RequestStream<h3_quinn::SendStream<Bytes>, Bytes>;
@@ -110,18 +109,9 @@ pub(super) async fn serve(
     };
     let timeout = deadlines.request;
     // The connection's share of responses still sending is taken: refused at once (TCP's rule).
-    let open = deadlines.open_bodies.load(Ordering::Relaxed);
-    if open >= deadlines.max_open_bodies {
+    if let Some(open) = open_bodies::full(&deadlines.open_bodies, deadlines.max_open_bodies) {
         let (mut send, _) = stream.split();
-        let res = Error::service_unavailable(format!(
-            "{open} responses of this connection are still sending"
-        ))
-        .with_header(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from_static("1"),
-        )
-        .into_response();
-        if let Err(e) = respond(&mut send, res, deadlines.send).await {
+        if let Err(e) = respond(&mut send, open_bodies::refusal(open), deadlines.send).await {
             tracing::debug!(error = %e, "HTTP/3 refusal not sent");
         }
         return;
@@ -142,8 +132,13 @@ pub(super) async fn serve(
         (Some(limit), Some(progress)) => crate::deadline::within(limit, progress, response).await,
         _ => response.await,
     };
-    deadlines.open_bodies.fetch_add(1, Ordering::Relaxed);
-    let _sending = Sending(Arc::clone(&deadlines.open_bodies));
+    let has_body = !res.body().is_end_stream();
+    let (res, _sending) =
+        match open_bodies::take(&deadlines.open_bodies, deadlines.max_open_bodies, has_body) {
+            Ok(()) => (res, Some(Sending(Arc::clone(&deadlines.open_bodies)))),
+            // Dropping the handler's response lets go of what it holds (a file).
+            Err(open) => (open_bodies::refusal(open), None),
+        };
     if let Err(e) = respond(&mut send, res, deadlines.send).await {
         tracing::debug!(error = %e, "HTTP/3 response not completed");
     }
