@@ -340,8 +340,9 @@ fn serves_https_with_the_configured_certificate() {
         Some(format!("h3=\":{port}\"; ma=86400").as_str())
     );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/h3_client.py");
-    let out =
-        output(std::process::Command::new("python3").args([script, &port, &cert, "/healthz"]));
+    let out = output(
+        std::process::Command::new(support::PYTHON).args([script, &port, &cert, "/healthz"]),
+    );
     assert!(
         out.status.success(),
         "{}",

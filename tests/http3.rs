@@ -385,13 +385,13 @@ async fn shutdown_finishes_requests_then_closes_with_h3_no_error() {
 async fn the_python_aioquic_client_talks_http3_to_rws() {
     let server = start("h3-aioquic").await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/h3_client.py");
-    let out = tokio::process::Command::new("python3")
+    let out = tokio::process::Command::new(support::PYTHON)
         .arg(script)
         .arg(server.addr.port().to_string())
         .arg(&server.cert)
         .output()
         .await
-        .expect("python3 runs (scripts/setup installs aioquic)");
+        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -455,7 +455,7 @@ async fn idle_ping(server: &Running, partial: bool) -> serde_json::Value {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/peers/h3_idle_ping.py"
     );
-    let mut cmd = tokio::process::Command::new("python3");
+    let mut cmd = tokio::process::Command::new(support::PYTHON);
     cmd.arg(script)
         .arg(server.addr.port().to_string())
         .arg(&server.cert)
@@ -466,7 +466,7 @@ async fn idle_ping(server: &Running, partial: bool) -> serde_json::Value {
     let out = cmd
         .output()
         .await
-        .expect("python3 runs (scripts/setup installs aioquic)");
+        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

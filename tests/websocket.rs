@@ -382,12 +382,12 @@ async fn the_python_websockets_client_talks_to_rws() {
     let log = Log::default();
     let server = start(&log).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/ws_client.py");
-    let out = tokio::process::Command::new("python3")
+    let out = tokio::process::Command::new(support::PYTHON)
         .arg(script)
         .arg(format!("ws://{}", server.addr))
         .output()
         .await
-        .expect("python3 runs (scripts/setup installs the websockets package)");
+        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

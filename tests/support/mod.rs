@@ -30,3 +30,6 @@ pub fn open_on(path: &std::path::Path) -> usize {
         .filter(|link| *link == target)
         .count()
 }
+
+/// The Python that runs the peers in `tests/peers/`: the venv `scripts/setup` fills with them.
+pub const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../.peers/venv/bin/python3");
