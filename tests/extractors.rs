@@ -543,3 +543,36 @@ async fn extractors_outside_an_app_are_a_500_not_a_panic() {
     );
     assert!(PathParams::from_request_parts(&mut parts).await.is_err());
 }
+
+/// `MatchedPath` is the pattern with its nest, never the raw path; a fallback sees none; a
+/// layer in front of the router reads it back, for automatic answers (405) too.
+#[tokio::test]
+async fn matched_path_is_the_pattern_for_handlers_and_outer_layers() {
+    use rws::extract::MatchedPath;
+    let users = App::empty().get("/users/:id", |path: MatchedPath| async move {
+        format!("{path} {}", path.as_str().len())
+    });
+    let app = App::empty()
+        .nest("/api", users)
+        .fallback(|path: Option<MatchedPath>| async move { format!("fallback {path:?}") })
+        .wrap(rws::middleware::from_fn(
+            |mut req: Request, next: Next| async move {
+                let routed = MatchedPath::after_routing(&mut req);
+                let mut res = next.run(req).await;
+                let label = routed.get().map_or("<unmatched>", MatchedPath::as_str);
+                res.headers_mut()
+                    .insert("x-route", HeaderValue::from_str(label).unwrap());
+                res
+            },
+        ));
+    let client = TestClient::new(app);
+    let res = client.get("/api/users/42").send().await;
+    assert_eq!(res.header("x-route"), Some("/api/users/:id"));
+    assert_eq!(res.text().await, "/api/users/:id 14");
+    let res = client.get("/nowhere/1").send().await;
+    assert_eq!(res.header("x-route"), Some("<unmatched>"));
+    assert_eq!(res.text().await, "fallback None");
+    let res = client.delete("/api/users/42").send().await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.header("x-route"), Some("/api/users/:id"));
+}

@@ -1,12 +1,13 @@
 //! What rws attaches to each request: state, the matched route and its parameters, the
 //! connection, and the body limit. One extension, inserted once, read by the extractors.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use http::request::Parts;
 use http::uri::PathAndQuery;
 
 use crate::connection::ConnectionInfo;
+use crate::extract::MatchedPath;
 use crate::router::Ranges;
 use crate::state::StateMap;
 
@@ -19,6 +20,9 @@ pub(crate) struct RequestContext {
     pub(crate) connection: Option<Arc<ConnectionInfo>>,
     pub(crate) body_limit: usize,
     pub(crate) route: Option<MatchedRoute>,
+    // Set by a layer in front of the router that wants the matched pattern back
+    // (`MatchedPath::after_routing`); the router fills it.
+    pub(crate) routed: Option<Arc<OnceLock<MatchedPath>>>,
 }
 
 /// The route a request matched, and where its parameters sit in the path.

@@ -166,7 +166,7 @@ pub mod __private {
 
 /// What most handlers need, in one `use rws::prelude::*;`.
 pub mod prelude {
-    pub use crate::extract::{BearerToken, FromRequest, FromRequestParts};
+    pub use crate::extract::{BearerToken, FromRequest, FromRequestParts, MatchedPath};
     pub use crate::middleware::{HandlerExt, Middleware, Next};
     pub use crate::{
         App, Body, ConnectionInfo, Error, Extension, Form, Html, IntoResponse, Json, Path,

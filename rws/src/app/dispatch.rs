@@ -3,9 +3,11 @@
 use http::header::{ACCESS_CONTROL_REQUEST_METHOD, ALLOW, HeaderValue, LOCATION};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode};
+use std::sync::Arc;
 
 use crate::context::{MatchedRoute, RequestContext};
 use crate::error::Error;
+use crate::extract::MatchedPath;
 use crate::handler::{BoxFuture, Endpoint, Erased};
 use crate::response::IntoResponse;
 use crate::router::{Resolution, RouteTable};
@@ -82,6 +84,13 @@ fn ready(res: Response) -> BoxFuture {
     Box::pin(std::future::ready(res))
 }
 
+/// Tells a layer in front of the router which pattern matched (`MatchedPath::after_routing`).
+fn routed(ctx: &RequestContext, pattern: &Arc<str>) {
+    if let Some(slot) = &ctx.routed {
+        let _ = slot.set(MatchedPath(Arc::clone(pattern)));
+    }
+}
+
 /// The method a CORS preflight asks about (`Access-Control-Request-Method`).
 fn preflight_method(req: &Request) -> Option<Method> {
     let value = req.headers().get(ACCESS_CONTROL_REQUEST_METHOD)?;
@@ -107,8 +116,16 @@ impl RouterEndpoint {
         }
     }
 
-    /// Runs `answer` through `endpoint`, an automatic chain.
-    fn answer(mut req: Request, endpoint: &Endpoint, answer: Answer) -> BoxFuture {
+    /// Runs `answer` through `endpoint`, an automatic chain; the answer is about `pattern`.
+    fn answer(
+        mut req: Request,
+        endpoint: &Endpoint,
+        answer: Answer,
+        pattern: &Arc<str>,
+    ) -> BoxFuture {
+        if let Some(ctx) = req.extensions_mut().get_mut::<RequestContext>() {
+            routed(ctx, pattern);
+        }
         req.extensions_mut().insert(answer);
         endpoint.call(req)
     }
@@ -132,7 +149,9 @@ impl Erased for RouterEndpoint {
                         .unwrap_or_else(|| PathAndQuery::from_static("/")),
                     ranges,
                 };
+                tracing::Span::current().record("route", &*route.pattern);
                 if let Some(ctx) = req.extensions_mut().get_mut::<RequestContext>() {
+                    routed(ctx, &route.pattern);
                     ctx.route = Some(matched);
                     if let Some(limit) = endpoint.body_limit {
                         ctx.body_limit = limit;
@@ -142,14 +161,14 @@ impl Erased for RouterEndpoint {
             }
             Resolution::MethodNotAllowed { allow, route } => {
                 let answer = Answer::NotAllowed(allow.clone());
-                Self::answer(req, &route.shared, answer)
+                Self::answer(req, &route.shared, answer, &route.pattern)
             }
             Resolution::Options { allow, route } => {
                 // A CORS preflight is a question about one method's route: its middleware answers.
                 let chain = preflight_method(&req)
                     .and_then(|m| route.serving(&m))
                     .map_or(&route.shared, |r| &r.automatic);
-                Self::answer(req, chain, Answer::Options(allow.clone()))
+                Self::answer(req, chain, Answer::Options(allow.clone()), &route.pattern)
             }
             Resolution::TrailingSlash { location, route } => {
                 let Ok(location) = HeaderValue::try_from(location) else {
@@ -158,7 +177,7 @@ impl Erased for RouterEndpoint {
                 let chain = route
                     .serving(req.method())
                     .map_or(&route.shared, |r| &r.automatic);
-                Self::answer(req, chain, Answer::Redirect(location))
+                Self::answer(req, chain, Answer::Redirect(location), &route.pattern)
             }
             Resolution::NotFound => self.not_found(req),
         }

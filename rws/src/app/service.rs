@@ -72,6 +72,7 @@ impl AppService {
             connection: self.connection.clone(),
             body_limit: self.shared.body_limit,
             route: None,
+            routed: None,
         });
         ResponseFuture {
             inner: CatchUnwind::new(self.shared.chain.call(req), None),

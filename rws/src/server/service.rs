@@ -37,6 +37,18 @@ pub(super) struct ConnService {
     pub(super) permit: Arc<tokio::sync::OwnedSemaphorePermit>,
 }
 
+/// The span every request runs in, on every protocol: the router records the matched route
+/// on it, the request-id layer its id.
+pub(super) fn request_span<B>(req: &http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        route = tracing::field::Empty,
+        request_id = tracing::field::Empty,
+    )
+}
+
 /// Marks a request in flight until its response body is done (or dropped).
 struct InFlight(Arc<ConnState>);
 
@@ -54,7 +66,7 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
     fn call(&self, req: http::Request<Incoming>) -> ConnFuture {
         self.state.request_started();
         let in_flight = InFlight(Arc::clone(&self.state));
-        let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
+        let span = request_span(&req);
         let (mut parts, incoming) = req.into_parts();
         if parts.method == http::Method::CONNECT
             || parts.headers.contains_key(http::header::UPGRADE)
@@ -85,7 +97,8 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnService {
             None => super::host::check(&parts).map_err(IntoResponse::into_response),
         };
         let inner = match checked {
-            Ok(()) => self.app.dispatch(Request::from_parts(parts, body)),
+            // Routing (which records the route on the span) happens inside the span.
+            Ok(()) => span.in_scope(|| self.app.dispatch(Request::from_parts(parts, body))),
             Err(refused) => ResponseFuture::ready(refused, head),
         }
         .instrument(span);

@@ -116,11 +116,12 @@ pub(super) async fn serve(
         }
         return;
     }
-    let span = tracing::debug_span!("request", method = %req.method(), path = %req.uri().path(), request_id = tracing::field::Empty);
+    let span = crate::server::service::request_span(&req);
     let (mut send, recv) = stream.split();
     let mut req = req.map(|()| Body::new(RecvBody { recv, done: false }));
     let progress = timeout.map(|_| req.body_mut().watch());
-    let response = tracing::Instrument::instrument(service.dispatch(req), span.clone());
+    let response = span.in_scope(|| service.dispatch(req));
+    let response = tracing::Instrument::instrument(response, span.clone());
     let response = async move {
         match response.await {
             Ok(res) => res,
