@@ -87,7 +87,18 @@ fn metrics_count_requests_connections_and_bytes() {
     }
     curl(&server.at("/missing"), &[]);
     curl(&server.at("/healthz"), &["-X", "DELETE"]);
-    let res = curl(&server.at("/metrics"), &[]);
+    // curl's `*/*` gets the 0.0.4 text format; a scraper asking for OpenMetrics gets that.
+    let plain = curl(&server.at("/metrics"), &[]);
+    assert_eq!(plain.status, 200);
+    assert_eq!(
+        plain.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    assert!(!plain.text().contains("# EOF"));
+    let res = curl(
+        &server.at("/metrics"),
+        &["-H", "accept: application/openmetrics-text;version=1.0.0"],
+    );
     assert_eq!(res.status, 200);
     assert_eq!(
         res.header("content-type"),
@@ -103,7 +114,8 @@ fn metrics_count_requests_connections_and_bytes() {
     let number = |series: &str| -> u64 { value(series).parse().unwrap() };
     assert_eq!(
         number("rws_http_requests_total{method=\"GET\",status=\"2xx\"}"),
-        3
+        4,
+        "three pages and the first scrape"
     );
     assert_eq!(
         number("rws_http_requests_total{method=\"GET\",status=\"4xx\"}"),
@@ -113,9 +125,31 @@ fn metrics_count_requests_connections_and_bytes() {
         number("rws_http_requests_total{method=\"DELETE\",status=\"4xx\"}"),
         1
     );
+    // Per route, by pattern; what matched no route under one label.
+    assert_eq!(
+        number("rws_route_requests_total{method=\"GET\",path=\"/\",status=\"200\"}"),
+        3
+    );
+    assert_eq!(
+        number("rws_route_requests_total{method=\"GET\",path=\"<unmatched>\",status=\"404\"}"),
+        1
+    );
+    assert_eq!(
+        number("rws_route_requests_total{method=\"DELETE\",path=\"/healthz\",status=\"405\"}"),
+        1
+    );
+    assert_eq!(
+        number("rws_route_duration_seconds_count{method=\"GET\",path=\"/\"}"),
+        3
+    );
+    // The first scrape is done; this one is in flight.
+    assert_eq!(
+        number("rws_route_in_flight{method=\"GET\",path=\"/metrics\"}"),
+        1
+    );
     // This scrape's own connection is open; curl closed the others.
     assert_eq!(number("rws_open_connections"), 1);
-    assert_eq!(number("rws_connections_total"), 6);
+    assert_eq!(number("rws_connections_total"), 7);
     assert!(
         number("rws_received_bytes_total") > 5 * 70,
         "request heads were counted"

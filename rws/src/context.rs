@@ -1,13 +1,13 @@
 //! What rws attaches to each request: state, the matched route and its parameters, the
 //! connection, and the body limit. One extension, inserted once, read by the extractors.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use http::request::Parts;
 use http::uri::PathAndQuery;
 
 use crate::connection::ConnectionInfo;
-use crate::extract::MatchedPath;
+use crate::extract::matched_path::Routed;
 use crate::router::Ranges;
 use crate::state::StateMap;
 
@@ -22,7 +22,7 @@ pub(crate) struct RequestContext {
     pub(crate) route: Option<MatchedRoute>,
     // Set by a layer in front of the router that wants the matched pattern back
     // (`MatchedPath::after_routing`); the router fills it.
-    pub(crate) routed: Option<Arc<OnceLock<MatchedPath>>>,
+    pub(crate) routed: Option<Arc<Routed>>,
 }
 
 /// The route a request matched, and where its parameters sit in the path.

@@ -75,41 +75,17 @@ pub(crate) fn accepted(headers: &HeaderMap) -> Vec<Encoding> {
 /// The q-value (in thousandths) `Accept-Encoding` gives `token`, via `*` if it is not named.
 fn quality(headers: &HeaderMap, token: &str) -> u16 {
     let mut wildcard = None;
-    for value in headers.get_all(ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else { continue };
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let q = parts
-                .find_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
-                .map_or(1000, parse_q);
-            if name.eq_ignore_ascii_case(token)
-                || (token == "gzip" && name.eq_ignore_ascii_case("x-gzip"))
-            {
-                return q;
-            }
-            if name == "*" {
-                wildcard = Some(q);
-            }
+    for (name, q) in crate::header_list::weighted(headers, &ACCEPT_ENCODING) {
+        if name.eq_ignore_ascii_case(token)
+            || (token == "gzip" && name.eq_ignore_ascii_case("x-gzip"))
+        {
+            return q;
+        }
+        if name == "*" {
+            wildcard = Some(q);
         }
     }
     wildcard.unwrap_or(0)
-}
-
-/// `1`, `0.8`, `0.001` as thousandths; anything unparsable counts as 0 (not acceptable).
-fn parse_q(q: &str) -> u16 {
-    let q = q.trim();
-    let (int, frac) = q.split_once('.').unwrap_or((q, ""));
-    let int: u16 = match int {
-        "0" => 0,
-        "1" => 1000,
-        _ => return 0,
-    };
-    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return 0;
-    }
-    let frac = format!("{frac:0<3}").parse::<u16>().unwrap_or(0);
-    (int + frac).min(1000)
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use crate::context::{MatchedRoute, RequestContext};
 use crate::error::Error;
-use crate::extract::MatchedPath;
 use crate::handler::{BoxFuture, Endpoint, Erased};
 use crate::response::IntoResponse;
 use crate::router::{Resolution, RouteTable};
@@ -86,8 +85,8 @@ fn ready(res: Response) -> BoxFuture {
 
 /// Tells a layer in front of the router which pattern matched (`MatchedPath::after_routing`).
 fn routed(ctx: &RequestContext, pattern: &Arc<str>) {
-    if let Some(slot) = &ctx.routed {
-        let _ = slot.set(MatchedPath(Arc::clone(pattern)));
+    if let Some(routed) = &ctx.routed {
+        routed.matched(pattern);
     }
 }
 
@@ -99,6 +98,13 @@ fn preflight_method(req: &Request) -> Option<Method> {
 
 impl RouterEndpoint {
     fn not_found(&self, req: Request) -> BoxFuture {
+        if let Some(routed) = req
+            .extensions()
+            .get::<RequestContext>()
+            .and_then(|ctx| ctx.routed.as_ref())
+        {
+            routed.unmatched();
+        }
         let path = req.uri().path();
         // The longest nested prefix that owns the path, else the app's own fallback.
         let nested = self

@@ -64,8 +64,20 @@ impl MatchedPath {
         let Some(ctx) = req.extensions_mut().get_mut::<RequestContext>() else {
             return RoutedPath(Arc::default());
         };
-        RoutedPath(Arc::clone(ctx.routed.get_or_insert_with(Arc::default)))
+        let routed = ctx.routed.get_or_insert_with(|| {
+            let routed = Routed::default();
+            // Asked from inside a route's own middleware: routing is done already.
+            if let Some(route) = &ctx.route {
+                let _ = routed.path.set(MatchedPath(Arc::clone(&route.pattern)));
+            }
+            Arc::new(routed)
+        });
+        RoutedPath(Arc::clone(routed))
     }
+
+    /// The pattern rws labels requests no route matched with (a 404, a fallback), in metrics
+    /// and traces: one fixed value, so that a scanner cannot grow the series.
+    pub const UNMATCHED: &'static str = "<unmatched>";
 }
 
 impl fmt::Display for MatchedPath {
@@ -88,13 +100,48 @@ impl AsRef<str> for MatchedPath {
 
 /// Where the router writes the pattern it matched; see [`MatchedPath::after_routing`].
 #[derive(Clone, Debug, Default)]
-pub struct RoutedPath(pub(crate) Arc<OnceLock<MatchedPath>>);
+pub struct RoutedPath(pub(crate) Arc<Routed>);
 
 impl RoutedPath {
     /// The pattern of the route that matched, once routed; `None` when none did (a 404, a
     /// fallback) or the request has not reached the router yet.
     pub fn get(&self) -> Option<&MatchedPath> {
-        self.0.get()
+        self.0.path.get()
+    }
+
+    /// The pattern, or [`MatchedPath::UNMATCHED`].
+    pub fn label(&self) -> &str {
+        self.get()
+            .map_or(MatchedPath::UNMATCHED, MatchedPath::as_str)
+    }
+}
+
+/// What the router tells the layers in front of it once it has routed a request.
+#[derive(Debug, Default)]
+pub(crate) struct Routed {
+    path: OnceLock<MatchedPath>,
+    // The metrics layer's in-flight gauge, taken when the route is known.
+    #[cfg(feature = "metrics")]
+    pub(crate) in_flight: OnceLock<crate::metrics::InFlight>,
+}
+
+impl Routed {
+    /// The request matched `pattern`.
+    pub(crate) fn matched(&self, pattern: &Arc<str>) {
+        let path = MatchedPath(Arc::clone(pattern));
+        #[cfg(feature = "metrics")]
+        if let Some(in_flight) = self.in_flight.get() {
+            in_flight.start(&path.0);
+        }
+        let _ = self.path.set(path);
+    }
+
+    /// No route matched: a fallback or the 404 answers.
+    pub(crate) fn unmatched(&self) {
+        #[cfg(feature = "metrics")]
+        if let Some(in_flight) = self.in_flight.get() {
+            in_flight.start(MatchedPath::UNMATCHED);
+        }
     }
 }
 

@@ -16,7 +16,7 @@ mod field_path;
 mod form;
 mod header;
 mod json;
-mod matched_path;
+pub(crate) mod matched_path;
 mod path;
 mod path_params;
 mod query;

@@ -59,7 +59,7 @@ pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> A
     if config.log.access != AccessLogFormat::Off {
         app = app.wrap(AccessLogLayer::new(config.log.access));
     }
-    app = app.wrap(metrics.middleware());
+    app = app.wrap(metrics.layer());
     if let Some(headers) = config.security_headers.layer() {
         app = app.wrap(headers);
     }
@@ -102,7 +102,7 @@ fn welcome_page(config: &Config) -> String {
         ),
         (
             e.metrics.as_str(),
-            "Prometheus metrics: requests, connections, bytes, uptime",
+            "Prometheus metrics: requests per route, latency, connections, bytes, uptime",
         ),
     ];
     let mut table = String::new();

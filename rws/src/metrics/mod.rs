@@ -1,6 +1,25 @@
-//! Server-wide Prometheus metrics: requests by method and status class, open and total
-//! connections, bytes in and out, uptime; served in the `OpenMetrics` text format (which
-//! Prometheus scrapes natively) through `prometheus-client`.
+//! Prometheus metrics, one registry per [`Metrics`] (two apps in one process never collide):
+//! server-wide counters (requests by method and status class, connections, bytes, uptime)
+//! and per-route series labelled by the route's pattern ([`MatchedPath`]), never the raw
+//! path. Served by [`Metrics::endpoint`] in the `OpenMetrics` format to scrapers that ask for
+//! it (Prometheus does) and the 0.0.4 text format to everyone else, through
+//! `prometheus-client`.
+//!
+//! | metric | type | labels |
+//! |---|---|---|
+//! | `rws_route_requests_total` | counter | `method`, `path`, `status` |
+//! | `rws_route_duration_seconds` | histogram (until the response head) | `method`, `path` |
+//! | `rws_route_in_flight` | gauge | `method`, `path` |
+//! | `rws_route_request_size_bytes` | histogram | `method`, `path` |
+//! | `rws_route_response_size_bytes` | histogram | `method`, `path` |
+//! | `rws_http_requests_total` | counter | `method`, `status` (class: `2xx`) |
+//! | `rws_open_connections` | gauge | |
+//! | `rws_connections_total` | counter | |
+//! | `rws_received_bytes_total`, `rws_sent_bytes_total` | counter | |
+//! | `rws_uptime_seconds` | gauge | |
+//!
+//! `path` is the pattern (`/users/:id`), or `<unmatched>` for every request no route matched;
+//! `method` is one of the seven common methods or `other`: a client cannot grow the series.
 //!
 //! ```
 //! use rws::prelude::*;
@@ -9,33 +28,45 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let metrics = Metrics::new();
 //! let app = App::empty()
-//!     .get("/", || async { "hi" })
+//!     .get("/users/:id", || async { "hi" })
 //!     .get("/metrics", metrics.endpoint())
-//!     .wrap(metrics.middleware());
+//!     .wrap(metrics.layer());
 //! // And `Server::new(app).metrics(metrics.clone())` for the connection and byte counters.
 //!
 //! let client = TestClient::new(app);
-//! client.get("/").send().await;
+//! client.get("/users/1").send().await;
+//! client.get("/users/2").send().await;
 //! let text = client.get("/metrics").send().await.text().await;
-//! assert!(text.contains("rws_http_requests_total{method=\"GET\",status=\"2xx\"} 1"));
+//! assert!(text.contains(r#"rws_route_requests_total{method="GET",path="/users/:id",status="200"} 2"#));
+//! assert!(text.contains(r#"rws_http_requests_total{method="GET",status="2xx"} 2"#));
 //! # }
 //! ```
+//!
+//! [`MatchedPath`]: crate::extract::MatchedPath
+
+mod exposition;
+mod route;
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use http::{HeaderValue, Method, header};
-use prometheus_client::encoding::text::encode;
+use http::Method;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::middleware::{Middleware, Next};
+pub(crate) use route::InFlight;
+pub use route::MetricsLayer;
+
 use crate::server::observer::ConnectionObserver;
 use crate::{Request, Response};
+
+/// Renamed [`MetricsLayer`].
+#[deprecated(note = "renamed with the `Layer` suffix every rws middleware type has")]
+pub type RequestMetrics = MetricsLayer;
 
 /// The methods counted by name; any other counts as `other`, so that a client inventing
 /// methods cannot grow the series without bound.
@@ -50,10 +81,15 @@ const METHODS: [Method; 7] = [
 ];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
+/// Buckets of `rws_route_duration_seconds` unless [`Metrics::duration_buckets`] says
+/// otherwise: 1 ms to 10 s, Prometheus' usual web-latency ladder with 1 ms and 2.5 ms added.
+pub const DEFAULT_DURATION_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
 type Labels = [(&'static str, &'static str); 2];
 
-/// The server's metrics and their registry; cheap to clone (all clones count into the same
-/// series).
+/// The metrics and their registry; cheap to clone (all clones count into the same series).
 #[derive(Clone)]
 pub struct Metrics {
     inner: Arc<Inner>,
@@ -65,6 +101,7 @@ struct Inner {
     // One slot per (method, class), resolved on first use: counting a request is then one
     // atomic add, and series never seen stay out of the exposition.
     requests: Vec<OnceLock<Counter>>,
+    routes: route::RouteMetrics,
     open: Gauge,
     accepted: Counter,
     bytes_in: Counter,
@@ -88,8 +125,24 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// A fresh registry with the server's metrics, all prefixed `rws_`.
+    /// A fresh registry with the server's and the routes' metrics, all prefixed `rws_`.
     pub fn new() -> Self {
+        Metrics::with_buckets(Arc::from(DEFAULT_DURATION_BUCKETS.as_slice()))
+    }
+
+    /// The same metrics with other buckets for `rws_route_duration_seconds` (upper bounds in
+    /// seconds; `+Inf` is added). Call it first: it starts a fresh registry.
+    ///
+    /// ```
+    /// let metrics = rws::metrics::Metrics::new().duration_buckets([0.01, 0.1, 1.0]);
+    /// ```
+    #[must_use]
+    pub fn duration_buckets(self, buckets: impl IntoIterator<Item = f64>) -> Self {
+        let buckets: Vec<f64> = buckets.into_iter().filter(|b| b.is_finite()).collect();
+        Metrics::with_buckets(Arc::from(buckets))
+    }
+
+    fn with_buckets(duration: Arc<[f64]>) -> Self {
         let mut registry = Registry::with_prefix("rws");
         let requests_family = Family::<Labels, Counter>::default();
         let requests = (0..(METHODS.len() + 1) * CLASSES.len())
@@ -100,6 +153,7 @@ impl Metrics {
             "HTTP requests answered, by method and status class",
             requests_family.clone(),
         );
+        let routes = route::RouteMetrics::new(&mut registry, duration);
         let open = Gauge::default();
         registry.register("open_connections", "Connections open now", open.clone());
         let accepted = Counter::default();
@@ -130,6 +184,7 @@ impl Metrics {
                 registry: Mutex::new(registry),
                 requests_family,
                 requests,
+                routes,
                 open,
                 accepted,
                 bytes_in,
@@ -158,60 +213,72 @@ impl Metrics {
 
     /// The `OpenMetrics` text exposition of every metric.
     pub fn render(&self) -> String {
+        self.encode(exposition::Format::OpenMetrics)
+    }
+
+    fn encode(&self, format: exposition::Format) -> String {
         self.inner
             .uptime
             .set(self.inner.started.elapsed().as_secs_f64());
-        let mut text = String::with_capacity(4096);
-        if let Ok(registry) = self.inner.registry.lock() {
-            // Writing into a String cannot fail.
-            let _ = encode(&mut text, &registry);
+        match self.inner.registry.lock() {
+            Ok(registry) => format.encode(&registry),
+            Err(_) => String::new(),
         }
-        text
     }
 
-    /// A handler answering with [`Metrics::render`].
+    /// A handler answering with the exposition, in the format the `Accept` header prefers:
+    /// `OpenMetrics` 1.0 (`application/openmetrics-text`, which Prometheus asks for), else the
+    /// Prometheus text format 0.0.4.
     pub fn endpoint(
         &self,
-    ) -> impl Fn() -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    ) -> impl Fn(Request) -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
         let metrics = self.clone();
-        move || {
-            let mut res = Response::new(crate::Body::from(metrics.render()));
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                ),
-            );
-            std::future::ready(res)
+        move |req: Request| {
+            let format = exposition::Format::negotiate(req.headers());
+            std::future::ready(format.response(metrics.encode(format)))
         }
     }
 
-    /// Middleware counting every request by method and status class; wrap the whole app with
-    /// it (`App::wrap`) so that 404s and 405s count too.
-    pub fn middleware(&self) -> RequestMetrics {
-        RequestMetrics {
-            metrics: self.clone(),
-        }
+    /// The layer counting every request: by method and status class, and per route (count,
+    /// duration, in flight, body sizes). Wrap the whole app with it (`App::wrap`), so that
+    /// 404s and 405s count too.
+    pub fn layer(&self) -> MetricsLayer {
+        MetricsLayer::new(self.clone())
     }
 
-    fn count(&self, method: &Method, status: u16) {
-        let m = METHODS
-            .iter()
-            .position(|known| known == method)
-            .unwrap_or(METHODS.len());
+    /// Renamed [`Metrics::layer`].
+    #[deprecated(note = "renamed `layer`, as the middleware is `MetricsLayer`")]
+    pub fn middleware(&self) -> MetricsLayer {
+        self.layer()
+    }
+
+    fn count(&self, method: usize, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
-        let Some(slot) = self.inner.requests.get(m * CLASSES.len() + class) else {
+        let Some(slot) = self.inner.requests.get(method * CLASSES.len() + class) else {
             return;
         };
         slot.get_or_init(|| {
-            let method = METHODS.get(m).map_or("other", Method::as_str);
             self.inner
                 .requests_family
-                .get_or_create(&[("method", method), ("status", CLASSES[class])])
+                .get_or_create(&[("method", method_label(method)), ("status", CLASSES[class])])
                 .clone()
         })
         .inc();
     }
+}
+
+/// The index of `method` in [`METHODS`], or `METHODS.len()` for any other.
+fn method_index(method: &Method) -> usize {
+    METHODS
+        .iter()
+        .position(|known| known == method)
+        .unwrap_or(METHODS.len())
+}
+
+/// The label of [`METHODS`]`[index]`, or `other`.
+fn method_label(index: usize) -> &'static str {
+    const NAMES: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    NAMES.get(index).copied().unwrap_or("other")
 }
 
 impl ConnectionObserver for Metrics {
@@ -230,20 +297,5 @@ impl ConnectionObserver for Metrics {
 
     fn wrote(&self, bytes: usize) {
         self.inner.bytes_out.inc_by(bytes as u64);
-    }
-}
-
-/// The middleware of [`Metrics::middleware`].
-#[derive(Debug, Clone)]
-pub struct RequestMetrics {
-    metrics: Metrics,
-}
-
-impl Middleware for RequestMetrics {
-    async fn handle(&self, req: Request, next: Next) -> Response {
-        let method = req.method().clone();
-        let res = next.run(req).await;
-        self.metrics.count(&method, res.status().as_u16());
-        res
     }
 }

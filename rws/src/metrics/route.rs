@@ -1,0 +1,316 @@
+//! The per-route series and the layer that feeds them.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use prometheus_client::encoding::{EncodeLabelSet, LabelSetEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+use super::{Metrics, method_index, method_label};
+use crate::body::{Body, BoxError};
+use crate::extract::MatchedPath;
+use crate::middleware::{Middleware, Next};
+use crate::{Request, Response};
+
+/// `method` and `path` (the route's pattern).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub(crate) struct RouteLabels {
+    method: &'static str,
+    path: Arc<str>,
+}
+
+impl EncodeLabelSet for RouteLabels {
+    fn encode(&self, encoder: &mut LabelSetEncoder<'_>) -> Result<(), std::fmt::Error> {
+        [("method", self.method), ("path", &*self.path)].encode(encoder)
+    }
+}
+
+/// [`RouteLabels`] and the response's status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct StatusLabels {
+    route: RouteLabels,
+    status: u16,
+}
+
+impl EncodeLabelSet for StatusLabels {
+    fn encode(&self, encoder: &mut LabelSetEncoder<'_>) -> Result<(), std::fmt::Error> {
+        self.route.encode(encoder)?;
+        [("status", self.status)].encode(encoder)
+    }
+}
+
+/// Histograms with the configured buckets.
+#[derive(Clone, Debug)]
+struct Buckets(Arc<[f64]>);
+
+impl MetricConstructor<Histogram> for Buckets {
+    fn new_metric(&self) -> Histogram {
+        Histogram::new(self.0.iter().copied())
+    }
+}
+
+type Histograms = Family<RouteLabels, Histogram, Buckets>;
+
+pub(super) struct RouteMetrics {
+    requests: Family<StatusLabels, Counter>,
+    duration: Histograms,
+    in_flight: Family<RouteLabels, Gauge>,
+    request_size: Histograms,
+    response_size: Histograms,
+    unmatched: Arc<str>,
+}
+
+impl RouteMetrics {
+    pub(super) fn new(registry: &mut Registry, duration: Arc<[f64]>) -> Self {
+        let requests = Family::default();
+        registry.register(
+            "route_requests",
+            "Requests answered, by route pattern, method and status",
+            Family::clone(&requests),
+        );
+        let duration = Family::new_with_constructor(Buckets(duration));
+        registry.register_with_unit(
+            "route_duration",
+            "Time until the response head, by route pattern and method",
+            Unit::Seconds,
+            Family::clone(&duration),
+        );
+        let in_flight = Family::default();
+        registry.register(
+            "route_in_flight",
+            "Requests being handled now, by route pattern and method",
+            Family::clone(&in_flight),
+        );
+        // 64 B to 16 MiB, by fours.
+        let sizes = Buckets(exponential_buckets(64.0, 4.0, 10).collect());
+        let request_size = Family::new_with_constructor(sizes.clone());
+        registry.register_with_unit(
+            "route_request_size",
+            "Request body bytes read, by route pattern and method",
+            Unit::Bytes,
+            Family::clone(&request_size),
+        );
+        let response_size = Family::new_with_constructor(sizes);
+        registry.register_with_unit(
+            "route_response_size",
+            "Response body bytes, by route pattern and method",
+            Unit::Bytes,
+            Family::clone(&response_size),
+        );
+        RouteMetrics {
+            requests,
+            duration,
+            in_flight,
+            request_size,
+            response_size,
+            unmatched: Arc::from(MatchedPath::UNMATCHED),
+        }
+    }
+}
+
+/// A request's place in `rws_route_in_flight`, taken when the router knows its route.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    family: Family<RouteLabels, Gauge>,
+    method: &'static str,
+    unmatched: Arc<str>,
+    gauge: OnceLock<Gauge>,
+}
+
+impl InFlight {
+    /// The request is routed to `path` (its pattern, or the unmatched label).
+    pub(crate) fn start(&self, path: &str) {
+        self.gauge.get_or_init(|| {
+            let path = if path == MatchedPath::UNMATCHED {
+                Arc::clone(&self.unmatched)
+            } else {
+                Arc::from(path)
+            };
+            let labels = RouteLabels {
+                method: self.method,
+                path,
+            };
+            let gauge = self.family.get_or_create(&labels).clone();
+            gauge.inc();
+            gauge
+        });
+    }
+
+    fn finish(&self) {
+        if let Some(gauge) = self.gauge.get() {
+            gauge.dec();
+        }
+    }
+}
+
+/// Counts every request into its [`Metrics`]: by method and status class, and per route
+/// pattern (count, duration until the response head, in flight, body sizes). Made by
+/// [`Metrics::layer`].
+#[derive(Debug, Clone)]
+pub struct MetricsLayer {
+    metrics: Metrics,
+}
+
+impl MetricsLayer {
+    pub(super) fn new(metrics: Metrics) -> Self {
+        MetricsLayer { metrics }
+    }
+}
+
+impl Middleware for MetricsLayer {
+    async fn handle(&self, mut req: Request, next: Next) -> Response {
+        let started = Instant::now();
+        let routes = &self.metrics.inner.routes;
+        let index = method_index(req.method());
+        let method = method_label(index);
+        let routed = MatchedPath::after_routing(&mut req);
+        let in_flight = InFlight {
+            family: routes.in_flight.clone(),
+            method,
+            unmatched: Arc::clone(&routes.unmatched),
+            gauge: OnceLock::new(),
+        };
+        // A second metrics layer on the same request leaves the gauge to the first.
+        if routed.0.in_flight.set(in_flight).is_ok()
+            && let Some(path) = routed.get()
+        {
+            // Wrapped around a route, not the app: the request is routed already.
+            if let Some(in_flight) = routed.0.in_flight.get() {
+                in_flight.start(path.as_str());
+            }
+        }
+        let read = count_request_body(&mut req);
+        let res = next.run(req).await;
+        let elapsed = started.elapsed().as_secs_f64();
+        let path = routed
+            .get()
+            .map_or_else(|| Arc::clone(&routes.unmatched), |p| Arc::clone(&p.0));
+        let labels = RouteLabels { method, path };
+        let status = res.status().as_u16();
+        if let Some(in_flight) = routed.0.in_flight.get() {
+            in_flight.finish();
+        }
+        self.metrics.count(index, status);
+        routes
+            .requests
+            .get_or_create(&StatusLabels {
+                route: labels.clone(),
+                status,
+            })
+            .inc();
+        routes.duration.get_or_create(&labels).observe(elapsed);
+        let request_bytes = match read {
+            Read::Known(n) => n,
+            Read::Counted(count) => count.load(Ordering::Relaxed),
+        };
+        routes
+            .request_size
+            .get_or_create(&labels)
+            .observe(bytes(request_bytes));
+        let response_size = routes.response_size.get_or_create(&labels).clone();
+        count_response_body(res, response_size)
+    }
+}
+
+/// A byte count as a histogram sample: exact up to 2^53 bytes, far past any body.
+#[allow(clippy::cast_precision_loss)]
+fn bytes(n: u64) -> f64 {
+    n as f64
+}
+
+/// How the request body's size is known.
+enum Read {
+    Known(u64),
+    Counted(Arc<AtomicU64>),
+}
+
+/// The request body's length when it says so (`Content-Length`), else a counter of what the
+/// handler reads.
+fn count_request_body(req: &mut Request) -> Read {
+    if let Some(n) = http_body::Body::size_hint(req.body()).exact() {
+        return Read::Known(n);
+    }
+    let count = Arc::new(AtomicU64::new(0));
+    let body = std::mem::take(req.body_mut());
+    *req.body_mut() = Body::new(Counting {
+        inner: body,
+        count: Some(Arc::clone(&count)),
+        observe: None,
+        total: 0,
+    });
+    Read::Counted(count)
+}
+
+/// Observes the response body's size into `histogram`: at once when it is known, else when
+/// the body is done.
+fn count_response_body(mut res: Response, histogram: Histogram) -> Response {
+    if let Some(n) = http_body::Body::size_hint(res.body()).exact() {
+        histogram.observe(bytes(n));
+        return res;
+    }
+    let body = std::mem::take(res.body_mut());
+    *res.body_mut() = Body::new(Counting {
+        inner: body,
+        count: None,
+        observe: Some(histogram),
+        total: 0,
+    });
+    res
+}
+
+/// A body counting its bytes: into a shared counter as they pass, or into a histogram once,
+/// when it is dropped.
+struct Counting {
+    inner: Body,
+    count: Option<Arc<AtomicU64>>,
+    observe: Option<Histogram>,
+    total: u64,
+}
+
+impl Drop for Counting {
+    fn drop(&mut self) {
+        if let Some(histogram) = self.observe.take() {
+            histogram.observe(bytes(self.total));
+        }
+    }
+}
+
+impl http_body::Body for Counting {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            let n = data.len() as u64;
+            this.total += n;
+            if let Some(count) = &this.count {
+                count.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
