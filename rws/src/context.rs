@@ -1,13 +1,13 @@
 //! What rws attaches to each request: state, the matched route and its parameters, the
 //! connection, and the body limit. One extension, inserted once, read by the extractors.
 
-use std::sync::Arc;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use http::request::Parts;
 use http::uri::PathAndQuery;
 
 use crate::connection::ConnectionInfo;
-use crate::extract::matched_path::Routed;
 use crate::router::Ranges;
 use crate::state::StateMap;
 
@@ -46,7 +46,56 @@ impl MatchedRoute {
     }
 }
 
+/// The pattern label of requests no route matched (`MatchedPath::UNMATCHED`).
+pub(crate) const UNMATCHED: &str = "<unmatched>";
+
+/// Told the pattern once the router knows it (the metrics layer's in-flight gauge).
+pub(crate) trait RouteObserver: Send + Sync + fmt::Debug {
+    fn routed(&self, pattern: &str);
+}
+
+/// What the router tells the layers in front of it once it has routed a request
+/// (`MatchedPath::after_routing`).
+#[derive(Debug, Default)]
+pub(crate) struct Routed {
+    pub(crate) path: OnceLock<Arc<str>>,
+    pub(crate) observer: OnceLock<Arc<dyn RouteObserver>>,
+}
+
+impl Routed {
+    /// The request matched `pattern`.
+    pub(crate) fn matched(&self, pattern: &Arc<str>) {
+        if let Some(observer) = self.observer.get() {
+            observer.routed(pattern);
+        }
+        let _ = self.path.set(Arc::clone(pattern));
+    }
+
+    /// No route matched: a fallback or the 404 answers.
+    pub(crate) fn unmatched(&self) {
+        if let Some(observer) = self.observer.get() {
+            observer.routed(UNMATCHED);
+        }
+    }
+}
+
 impl RequestContext {
+    /// The request's [`Routed`], made on first ask (filled at once when asked from inside a
+    /// route's own middleware, where routing is done already).
+    pub(crate) fn routed(extensions: &mut http::Extensions) -> Arc<Routed> {
+        let Some(ctx) = extensions.get_mut::<RequestContext>() else {
+            return Arc::default();
+        };
+        let route = ctx.route.as_ref().map(|r| Arc::clone(&r.pattern));
+        Arc::clone(ctx.routed.get_or_insert_with(|| {
+            let routed = Routed::default();
+            if let Some(pattern) = route {
+                let _ = routed.path.set(pattern);
+            }
+            Arc::new(routed)
+        }))
+    }
+
     pub(crate) fn of(parts: &Parts) -> Option<&RequestContext> {
         parts.extensions.get::<RequestContext>()
     }

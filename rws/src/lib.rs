@@ -58,6 +58,9 @@ pub mod logging;
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
 pub mod middleware;
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+pub mod otel;
 pub mod response;
 pub mod router;
 #[cfg(any(feature = "cookies", feature = "auth"))]

@@ -38,6 +38,15 @@ pub fn init() -> Option<String> {
 /// rws::logging::init_with("warn,rws=info");
 /// ```
 pub fn init_with(default: &str) -> Option<String> {
+    init_with_layer(default, tracing_subscriber::layer::Identity::new())
+}
+
+/// Like [`init_with`], with `layer` beside the printing ones: the OpenTelemetry bridge
+/// (`rws::otel::Telemetry::tracing_layer`), say, which sees every span whatever the filter.
+pub fn init_with_layer<L>(default: &str, layer: L) -> Option<String>
+where
+    L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync + 'static,
+{
     let env = std::env::var("RUST_LOG").unwrap_or_default();
     let spec = if env.trim().is_empty() { default } else { &env };
     let (filter, bad) = match Targets::from_str(spec) {
@@ -56,6 +65,7 @@ pub fn init_with(default: &str) -> Option<String> {
         .event_format(MessageOnly)
         .with_filter(Targets::new().with_target(ACCESS_TARGET, LevelFilter::INFO));
     let _ = tracing_subscriber::registry()
+        .with(layer)
         .with(diagnostics)
         .with(access)
         .try_init();

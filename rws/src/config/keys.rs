@@ -101,6 +101,10 @@ keys! {
     "endpoints.metrics_address" Text "serve the metrics on their own address, e.g. 127.0.0.1:9100",
     "log.level" Text "diagnostic log filter (RUST_LOG wins) [info]",
     "log.access" Text "access log: common, combined, json or off [common]",
+    "telemetry.endpoint" Text "OTLP/HTTP collector to export traces to, e.g. http://127.0.0.1:4318 (OTEL_EXPORTER_OTLP_ENDPOINT wins)",
+    "telemetry.service_name" Text "the service.name of exported spans (OTEL_SERVICE_NAME wins) [rws]",
+    "telemetry.exclude" List "paths left untraced, e.g. /healthz, /readyz",
+    "telemetry.trace_id_header" Text "response header echoing the trace id, e.g. x-trace-id; empty: none",
 }
 
 /// `; did you mean `port`?` for a near miss.

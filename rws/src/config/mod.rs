@@ -83,6 +83,8 @@ pub struct Config {
     pub endpoints: EndpointsConfig,
     /// Logging.
     pub log: LogConfig,
+    /// OpenTelemetry tracing.
+    pub telemetry: TelemetryConfig,
 }
 
 impl Default for Config {
@@ -106,6 +108,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             timeouts: TimeoutsConfig::default(),
             endpoints: EndpointsConfig::default(),
+            telemetry: TelemetryConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -377,6 +380,35 @@ impl Default for LogConfig {
         LogConfig {
             level: "info".to_owned(),
             access: AccessLogFormat::Common,
+        }
+    }
+}
+
+/// `[telemetry]`: OpenTelemetry traces, exported over OTLP/HTTP when an endpoint is set here or
+/// in `OTEL_EXPORTER_OTLP_ENDPOINT` (the standard `OTEL_*` variables win over these keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TelemetryConfig {
+    /// The collector's base URL (`http://127.0.0.1:4318`); empty: export only if the variable
+    /// says where.
+    pub endpoint: String,
+    /// The exported spans' `service.name`.
+    pub service_name: String,
+    /// Paths left untraced (every route is traced, the built-in endpoints included, unless
+    /// listed here).
+    pub exclude: Vec<String>,
+    /// A response header echoing the trace id (`x-trace-id`); empty: none.
+    pub trace_id_header: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            endpoint: String::new(),
+            service_name: "rws".to_owned(),
+            exclude: Vec::new(),
+            trace_id_header: String::new(),
         }
     }
 }

@@ -45,6 +45,24 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
             "redirects to HTTPS, which needs `tls.cert` and `tls.key`".into(),
         );
     }
+    let header = &config.telemetry.trace_id_header;
+    if !header.is_empty() && HeaderName::from_bytes(header.as_bytes()).is_err() {
+        problem(
+            "telemetry.trace_id_header",
+            format!("{header:?} is not a valid header name"),
+        );
+    }
+    let endpoint = &config.telemetry.endpoint;
+    if !endpoint.is_empty()
+        && !endpoint
+            .parse::<http::Uri>()
+            .is_ok_and(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some())
+    {
+        problem(
+            "telemetry.endpoint",
+            format!("{endpoint:?} is not an http:// or https:// URL"),
+        );
+    }
     if let Some(value) = &config.files.cache_control
         && HeaderValue::from_str(value).is_err()
     {

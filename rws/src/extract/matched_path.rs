@@ -2,7 +2,7 @@
 //! outside the router (metrics, tracing) once the response is back.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use http::StatusCode;
 use http::request::Parts;
@@ -10,7 +10,7 @@ use http::request::Parts;
 use super::FromRequestParts;
 use super::rejection::{Rejection, rejection};
 use crate::Request;
-use crate::context::RequestContext;
+use crate::context::{RequestContext, Routed};
 
 /// The pattern of the route that matched, nests included: `/api/users/:id`, never the raw
 /// path. What metrics and traces label by, so that `/users/1` and `/users/2` are one series.
@@ -51,8 +51,8 @@ impl MatchedPath {
     ///     .wrap(rws::middleware::from_fn(|mut req: Request, next: Next| async move {
     ///         let matched = MatchedPath::after_routing(&mut req);
     ///         let mut res = next.run(req).await;
-    ///         let label = matched.get().map_or("<unmatched>".into(), |p| p.to_string());
-    ///         res.headers_mut().insert("x-route", label.parse().unwrap());
+    ///         // The pattern, or `<unmatched>` (MatchedPath::UNMATCHED).
+    ///         res.headers_mut().insert("x-route", matched.label().parse().unwrap());
     ///         res
     ///     }));
     /// let client = TestClient::new(app);
@@ -61,23 +61,12 @@ impl MatchedPath {
     /// # }
     /// ```
     pub fn after_routing(req: &mut Request) -> RoutedPath {
-        let Some(ctx) = req.extensions_mut().get_mut::<RequestContext>() else {
-            return RoutedPath(Arc::default());
-        };
-        let routed = ctx.routed.get_or_insert_with(|| {
-            let routed = Routed::default();
-            // Asked from inside a route's own middleware: routing is done already.
-            if let Some(route) = &ctx.route {
-                let _ = routed.path.set(MatchedPath(Arc::clone(&route.pattern)));
-            }
-            Arc::new(routed)
-        });
-        RoutedPath(Arc::clone(routed))
+        RoutedPath(RequestContext::routed(req.extensions_mut()))
     }
 
     /// The pattern rws labels requests no route matched with (a 404, a fallback), in metrics
     /// and traces: one fixed value, so that a scanner cannot grow the series.
-    pub const UNMATCHED: &'static str = "<unmatched>";
+    pub const UNMATCHED: &'static str = crate::context::UNMATCHED;
 }
 
 impl fmt::Display for MatchedPath {
@@ -105,43 +94,13 @@ pub struct RoutedPath(pub(crate) Arc<Routed>);
 impl RoutedPath {
     /// The pattern of the route that matched, once routed; `None` when none did (a 404, a
     /// fallback) or the request has not reached the router yet.
-    pub fn get(&self) -> Option<&MatchedPath> {
-        self.0.path.get()
+    pub fn get(&self) -> Option<MatchedPath> {
+        self.0.path.get().map(|p| MatchedPath(Arc::clone(p)))
     }
 
     /// The pattern, or [`MatchedPath::UNMATCHED`].
     pub fn label(&self) -> &str {
-        self.get()
-            .map_or(MatchedPath::UNMATCHED, MatchedPath::as_str)
-    }
-}
-
-/// What the router tells the layers in front of it once it has routed a request.
-#[derive(Debug, Default)]
-pub(crate) struct Routed {
-    path: OnceLock<MatchedPath>,
-    // The metrics layer's in-flight gauge, taken when the route is known.
-    #[cfg(feature = "metrics")]
-    pub(crate) in_flight: OnceLock<crate::metrics::InFlight>,
-}
-
-impl Routed {
-    /// The request matched `pattern`.
-    pub(crate) fn matched(&self, pattern: &Arc<str>) {
-        let path = MatchedPath(Arc::clone(pattern));
-        #[cfg(feature = "metrics")]
-        if let Some(in_flight) = self.in_flight.get() {
-            in_flight.start(&path.0);
-        }
-        let _ = self.path.set(path);
-    }
-
-    /// No route matched: a fallback or the 404 answers.
-    pub(crate) fn unmatched(&self) {
-        #[cfg(feature = "metrics")]
-        if let Some(in_flight) = self.in_flight.get() {
-            in_flight.start(MatchedPath::UNMATCHED);
-        }
+        self.0.path.get().map_or(MatchedPath::UNMATCHED, |p| p)
     }
 }
 

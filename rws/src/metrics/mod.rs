@@ -58,7 +58,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-pub(crate) use route::InFlight;
 pub use route::MetricsLayer;
 
 use crate::server::observer::ConnectionObserver;

@@ -17,6 +17,7 @@ use prometheus_client::registry::{Registry, Unit};
 
 use super::{Metrics, method_index, method_label};
 use crate::body::{Body, BoxError};
+use crate::context::RouteObserver;
 use crate::extract::MatchedPath;
 use crate::middleware::{Middleware, Next};
 use crate::{Request, Response};
@@ -119,21 +120,20 @@ impl RouteMetrics {
 
 /// A request's place in `rws_route_in_flight`, taken when the router knows its route.
 #[derive(Debug)]
-pub(crate) struct InFlight {
+struct InFlight {
     family: Family<RouteLabels, Gauge>,
     method: &'static str,
     unmatched: Arc<str>,
     gauge: OnceLock<Gauge>,
 }
 
-impl InFlight {
-    /// The request is routed to `path` (its pattern, or the unmatched label).
-    pub(crate) fn start(&self, path: &str) {
+impl RouteObserver for InFlight {
+    fn routed(&self, pattern: &str) {
         self.gauge.get_or_init(|| {
-            let path = if path == MatchedPath::UNMATCHED {
+            let path = if pattern == MatchedPath::UNMATCHED {
                 Arc::clone(&self.unmatched)
             } else {
-                Arc::from(path)
+                Arc::from(pattern)
             };
             let labels = RouteLabels {
                 method: self.method,
@@ -144,7 +144,9 @@ impl InFlight {
             gauge
         });
     }
+}
 
+impl InFlight {
     fn finish(&self) {
         if let Some(gauge) = self.gauge.get() {
             gauge.dec();
@@ -173,30 +175,28 @@ impl Middleware for MetricsLayer {
         let index = method_index(req.method());
         let method = method_label(index);
         let routed = MatchedPath::after_routing(&mut req);
-        let in_flight = InFlight {
+        let in_flight = Arc::new(InFlight {
             family: routes.in_flight.clone(),
             method,
             unmatched: Arc::clone(&routes.unmatched),
             gauge: OnceLock::new(),
-        };
+        });
         // A second metrics layer on the same request leaves the gauge to the first.
-        if routed.0.in_flight.set(in_flight).is_ok()
-            && let Some(path) = routed.get()
-        {
+        let observer: Arc<dyn RouteObserver> = in_flight.clone();
+        let mine = routed.0.observer.set(observer).is_ok();
+        if mine && let Some(path) = routed.get() {
             // Wrapped around a route, not the app: the request is routed already.
-            if let Some(in_flight) = routed.0.in_flight.get() {
-                in_flight.start(path.as_str());
-            }
+            in_flight.routed(path.as_str());
         }
         let read = count_request_body(&mut req);
         let res = next.run(req).await;
         let elapsed = started.elapsed().as_secs_f64();
         let path = routed
             .get()
-            .map_or_else(|| Arc::clone(&routes.unmatched), |p| Arc::clone(&p.0));
+            .map_or_else(|| Arc::clone(&routes.unmatched), |p| p.0);
         let labels = RouteLabels { method, path };
         let status = res.status().as_u16();
-        if let Some(in_flight) = routed.0.in_flight.get() {
+        if mine {
             in_flight.finish();
         }
         self.metrics.count(index, status);

@@ -60,6 +60,8 @@ struct Seen {
     peer: Option<std::net::IpAddr>,
     referer: Option<String>,
     user_agent: Option<String>,
+    // The trace and span ids of the request's OpenTelemetry span, when one is active.
+    trace: Option<(String, String)>,
 }
 
 impl Middleware for AccessLogLayer {
@@ -116,7 +118,24 @@ fn seen(req: &Request) -> Seen {
         peer: ClientIp::of(req.extensions(), req.headers()),
         referer: header(header::REFERER),
         user_agent: header(header::USER_AGENT),
+        trace: current_trace(),
     }
+}
+
+/// The active OpenTelemetry span's ids (the request's, inside `OtelLayer`).
+#[cfg(feature = "otel")]
+fn current_trace() -> Option<(String, String)> {
+    use opentelemetry::trace::TraceContextExt;
+    let cx = opentelemetry::Context::current();
+    let span = cx.span();
+    let ids = span.span_context();
+    ids.is_valid()
+        .then(|| (ids.trace_id().to_string(), ids.span_id().to_string()))
+}
+
+#[cfg(not(feature = "otel"))]
+fn current_trace() -> Option<(String, String)> {
+    None
 }
 
 fn format_line(
@@ -136,7 +155,7 @@ fn format_line(
         _ => "HTTP/1.1",
     };
     if format == AccessLogFormat::Json {
-        return serde_json::json!({
+        let mut line = serde_json::json!({
             "time": Civil::from(now).rfc3339(),
             "peer": seen.peer.map(|p| p.to_string()),
             "method": seen.method.as_str(),
@@ -147,8 +166,12 @@ fn format_line(
             "duration_ms": f64::from(u32::try_from(duration_us).unwrap_or(u32::MAX)) / 1000.0,
             "referer": seen.referer,
             "user_agent": seen.user_agent,
-        })
-        .to_string();
+        });
+        if let Some((trace, span)) = &seen.trace {
+            line["trace_id"] = trace.as_str().into();
+            line["span_id"] = span.as_str().into();
+        }
+        return line.to_string();
     }
     let mut line = format!(
         "{peer} - - [{}] \"{} {} {version}\" {status} ",
@@ -170,6 +193,9 @@ fn format_line(
             Escaped(&field(&seen.referer)),
             Escaped(&field(&seen.user_agent))
         );
+    }
+    if let Some((trace, span)) = &seen.trace {
+        let _ = write!(line, " trace_id={trace} span_id={span}");
     }
     line
 }
@@ -267,6 +293,7 @@ mod tests {
             peer: Some("10.0.0.1".parse().unwrap()),
             referer: None,
             user_agent: Some("curl/8 \"x\"\n".to_owned()),
+            trace: None,
         }
     }
 

@@ -46,6 +46,8 @@ pub(super) fn request_span<B>(req: &http::Request<B>) -> tracing::Span {
         path = %req.uri().path(),
         route = tracing::field::Empty,
         request_id = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
     )
 }
 

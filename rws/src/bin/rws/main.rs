@@ -46,14 +46,13 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    rws::logging::init_with(&loaded.config.log.level);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();
     if let Some(workers) = loaded.config.workers {
         runtime.worker_threads(workers);
     }
     match runtime.build() {
-        Ok(runtime) => runtime.block_on(run(loaded.config, tls)),
+        Ok(runtime) => runtime.block_on(traced(loaded.config, tls)),
         Err(e) => {
             eprintln!("rws: cannot start the runtime: {e}");
             ExitCode::FAILURE
@@ -61,7 +60,49 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
+/// Starts the OpenTelemetry export when an endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`
+/// or `telemetry.endpoint`) and logging with its bridge, serves, then flushes the export.
+async fn traced(config: Config, tls: Option<Tls>) -> ExitCode {
+    let telemetry = match telemetry(&config.telemetry) {
+        Ok(telemetry) => telemetry,
+        Err(e) => {
+            eprintln!("rws: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let bridge = telemetry.as_ref().map(rws::otel::Telemetry::tracing_layer);
+    rws::logging::init_with_layer(&config.log.level, bridge);
+    let code = run(config, tls, telemetry.as_ref()).await;
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown().await;
+    }
+    code
+}
+
+fn telemetry(
+    config: &rws::config::TelemetryConfig,
+) -> Result<Option<rws::otel::Telemetry>, rws::otel::TelemetryError> {
+    if config.endpoint.is_empty() {
+        let Some(telemetry) = rws::otel::Telemetry::from_env()? else {
+            return Ok(None);
+        };
+        // OTEL_SERVICE_NAME still wins over the configured name.
+        if std::env::var_os("OTEL_SERVICE_NAME").is_some() {
+            return Ok(Some(telemetry));
+        }
+    }
+    rws::otel::Telemetry::builder()
+        .endpoint(&config.endpoint)
+        .service_name(&config.service_name)
+        .build()
+        .map(Some)
+}
+
+async fn run(
+    config: Config,
+    tls: Option<Tls>,
+    telemetry: Option<&rws::otel::Telemetry>,
+) -> ExitCode {
     let addr = config.socket_addr();
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
@@ -72,7 +113,7 @@ async fn run(config: Config, tls: Option<Tls>) -> ExitCode {
     };
     let readiness = Readiness::new();
     let metrics = Metrics::new();
-    let app = site::app(&config, readiness.clone(), &metrics);
+    let app = site::app(&config, readiness.clone(), &metrics, telemetry);
     let local = listener
         .local_addr()
         .map_or_else(|_| addr.to_string(), |a| a.to_string());

@@ -23,7 +23,12 @@ pub(crate) fn metrics_route(app: App, config: &Config, metrics: &Metrics) -> App
     app.get(&endpoints.metrics, metrics.endpoint().with(allowed))
 }
 
-pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> App {
+pub(crate) fn app(
+    config: &Config,
+    readiness: Readiness,
+    metrics: &Metrics,
+    telemetry: Option<&rws::otel::Telemetry>,
+) -> App {
     let endpoints = &config.endpoints;
     let mut app = App::new().state(readiness).body_limit(config.body_limit());
     if !endpoints.health.is_empty() {
@@ -51,8 +56,20 @@ pub(crate) fn app(config: &Config, readiness: Readiness, metrics: &Metrics) -> A
     if let Some(header) = rws::ip::ForwardedHeader::parse(&config.forwarded_header) {
         app = app.forwarded_header(header);
     }
-    // Outermost first: the request id is set before anything logs; the access log and the
-    // metrics see the final status, refusals by the layers after them included.
+    // Outermost first: the trace and the request id are set before anything logs; the access
+    // log and the metrics see the final status, refusals by the layers after them included.
+    if let Some(telemetry) = telemetry {
+        let mut layer = telemetry.layer();
+        for path in &config.telemetry.exclude {
+            layer = layer.exclude(path);
+        }
+        if let Ok(name) =
+            header::HeaderName::from_bytes(config.telemetry.trace_id_header.as_bytes())
+        {
+            layer = layer.echo_trace_id(name);
+        }
+        app = app.wrap(layer);
+    }
     if config.request_id {
         app = app.wrap(RequestIdLayer::new());
     }
