@@ -135,6 +135,20 @@ fn the_binary_exports_server_spans_parented_on_w3c_and_b3_context() {
         // The opt-in header echoes the trace the span joined.
         assert_eq!(sent["headers"]["x-trace-id"], sent["trace_id"], "{case}");
     }
+    // The access log line of each traced request carries its ids.
+    let w3c = find(&spans, report["w3c"]["trace_id"].as_str().unwrap());
+    let logged: Vec<String> = (0..4).map(|_| server.next_line()).collect();
+    let line = format!(
+        "trace_id={} span_id={}",
+        w3c["trace_id"].as_str().unwrap(),
+        w3c["span_id"].as_str().unwrap()
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("GET /healthz") && l.ends_with(&line)),
+        "{line} in {logged:#?}"
+    );
     // A malformed traceparent starts a new trace, never a child of garbage.
     let sent: Vec<&str> = ["w3c", "b3", "b3multi"]
         .iter()

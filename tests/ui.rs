@@ -8,12 +8,13 @@
 //! a hint that lists fewer types.
 
 /// Every feature of `rws` (checked against its Cargo.toml below).
-const FEATURES: [&str; 14] = [
+const FEATURES: [&str; 15] = [
     "logging",
     "validate",
     "fs",
     "config",
     "metrics",
+    "otel",
     "compression",
     "tls",
     "cli",
@@ -32,6 +33,7 @@ const RECORDED_FEATURES: bool = cfg!(all(
     feature = "fs",
     feature = "config",
     feature = "metrics",
+    feature = "otel",
     feature = "compression",
     feature = "tls",
     feature = "cli",

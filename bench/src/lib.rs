@@ -79,6 +79,12 @@ impl TokenClaims {
     }
 }
 
+/// `BENCH_OBSERVE`: `metrics` for the per-route metrics layer, `otel` for `OtelLayer`
+/// exporting as the `OTEL_*` variables say (bench/observability.sh).
+pub fn observe() -> String {
+    std::env::var("BENCH_OBSERVE").unwrap_or_default()
+}
+
 /// Whether `BENCH_LAYERS=1` asks for the traffic layers (compression, request id, rate limit).
 pub fn layers() -> bool {
     std::env::var("BENCH_LAYERS").is_ok_and(|v| v == "1")

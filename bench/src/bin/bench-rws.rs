@@ -57,6 +57,24 @@ fn main() {
         if rws_bench::identity() {
             app = identity(app);
         }
+        // Kept alive while serving: dropping it would stop the export.
+        let mut _telemetry = None;
+        match rws_bench::observe().as_str() {
+            "metrics" => {
+                let metrics = rws::metrics::Metrics::new();
+                app = app
+                    .get("/metrics", metrics.endpoint())
+                    .wrap(metrics.layer());
+            }
+            "otel" => {
+                let telemetry = rws::otel::Telemetry::from_env()
+                    .expect("OTEL_* variables")
+                    .expect("OTEL_EXPORTER_OTLP_ENDPOINT");
+                app = app.wrap(telemetry.layer());
+                _telemetry = Some(telemetry);
+            }
+            _ => {}
+        }
         let listener = tokio::net::TcpListener::bind(rws_bench::address())
             .await
             .expect("bind");
