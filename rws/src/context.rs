@@ -2,6 +2,7 @@
 //! connection, and the body limit. One extension, inserted once, read by the extractors.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use http::request::Parts;
@@ -49,9 +50,10 @@ impl MatchedRoute {
 /// The pattern label of requests no route matched (`MatchedPath::UNMATCHED`).
 pub(crate) const UNMATCHED: &str = "<unmatched>";
 
-/// Told the pattern once the router knows it (the metrics layer's in-flight gauge).
+/// Told the pattern once the router knows it (`None`: no route matched), with the tag the
+/// observer was registered with (the metrics layer's in-flight gauge, by method).
 pub(crate) trait RouteObserver: Send + Sync + fmt::Debug {
-    fn routed(&self, pattern: &str);
+    fn routed(&self, tag: usize, pattern: Option<&Arc<str>>);
 }
 
 /// What the router tells the layers in front of it once it has routed a request
@@ -59,22 +61,28 @@ pub(crate) trait RouteObserver: Send + Sync + fmt::Debug {
 #[derive(Debug, Default)]
 pub(crate) struct Routed {
     pub(crate) path: OnceLock<Arc<str>>,
-    pub(crate) observer: OnceLock<Arc<dyn RouteObserver>>,
+    pub(crate) observer: OnceLock<(Arc<dyn RouteObserver>, usize)>,
+    // Whether the observer was told.
+    pub(crate) observed: AtomicBool,
 }
 
 impl Routed {
     /// The request matched `pattern`.
     pub(crate) fn matched(&self, pattern: &Arc<str>) {
-        if let Some(observer) = self.observer.get() {
-            observer.routed(pattern);
-        }
+        self.tell(Some(pattern));
         let _ = self.path.set(Arc::clone(pattern));
     }
 
     /// No route matched: a fallback or the 404 answers.
     pub(crate) fn unmatched(&self) {
-        if let Some(observer) = self.observer.get() {
-            observer.routed(UNMATCHED);
+        self.tell(None);
+    }
+
+    fn tell(&self, pattern: Option<&Arc<str>>) {
+        if let Some((observer, tag)) = self.observer.get()
+            && !self.observed.swap(true, Ordering::Relaxed)
+        {
+            observer.routed(*tag, pattern);
         }
     }
 }

@@ -100,7 +100,7 @@ struct Inner {
     // One slot per (method, class), resolved on first use: counting a request is then one
     // atomic add, and series never seen stay out of the exposition.
     requests: Vec<OnceLock<Counter>>,
-    routes: route::RouteMetrics,
+    routes: Arc<route::RouteMetrics>,
     open: Gauge,
     accepted: Counter,
     bytes_in: Counter,
@@ -152,7 +152,7 @@ impl Metrics {
             "HTTP requests answered, by method and status class",
             requests_family.clone(),
         );
-        let routes = route::RouteMetrics::new(&mut registry, duration);
+        let routes = Arc::new(route::RouteMetrics::new(&mut registry, duration));
         let open = Gauge::default();
         registry.register("open_connections", "Connections open now", open.clone());
         let accepted = Counter::default();

@@ -1,8 +1,9 @@
 //! The per-route series and the layer that feeds them.
 
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -61,6 +62,8 @@ impl MetricConstructor<Histogram> for Buckets {
 
 type Histograms = Family<RouteLabels, Histogram, Buckets>;
 
+/// The families, and each (method, route) pair's series resolved once: a request then costs
+/// one map lookup, not one per family.
 pub(super) struct RouteMetrics {
     requests: Family<StatusLabels, Counter>,
     duration: Histograms,
@@ -68,6 +71,27 @@ pub(super) struct RouteMetrics {
     request_size: Histograms,
     response_size: Histograms,
     unmatched: Arc<str>,
+    series: RwLock<SeriesMap>,
+}
+
+impl std::fmt::Debug for RouteMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteMetrics").finish_non_exhaustive()
+    }
+}
+
+/// The series resolved so far, by method index and pattern.
+type SeriesMap = HashMap<(usize, Arc<str>), Arc<Series>>;
+
+/// The series of one method on one route.
+struct Series {
+    labels: RouteLabels,
+    // Counters by status, 100 to 599, made on first use.
+    statuses: Box<[OnceLock<Counter>]>,
+    duration: Histogram,
+    in_flight: Gauge,
+    request_size: Histogram,
+    response_size: Histogram,
 }
 
 impl RouteMetrics {
@@ -114,43 +138,65 @@ impl RouteMetrics {
             request_size,
             response_size,
             unmatched: Arc::from(MatchedPath::UNMATCHED),
+            series: RwLock::default(),
         }
     }
-}
 
-/// A request's place in `rws_route_in_flight`, taken when the router knows its route.
-#[derive(Debug)]
-struct InFlight {
-    family: Family<RouteLabels, Gauge>,
-    method: &'static str,
-    unmatched: Arc<str>,
-    gauge: OnceLock<Gauge>,
-}
-
-impl RouteObserver for InFlight {
-    fn routed(&self, pattern: &str) {
-        self.gauge.get_or_init(|| {
-            let path = if pattern == MatchedPath::UNMATCHED {
-                Arc::clone(&self.unmatched)
-            } else {
-                Arc::from(pattern)
-            };
-            let labels = RouteLabels {
-                method: self.method,
-                path,
-            };
-            let gauge = self.family.get_or_create(&labels).clone();
-            gauge.inc();
-            gauge
+    /// The series of method `index` on `path` (`None`: no route matched).
+    fn series(&self, index: usize, path: Option<&Arc<str>>) -> Arc<Series> {
+        let path = path.unwrap_or(&self.unmatched);
+        let key = (index, Arc::clone(path));
+        if let Ok(series) = self.series.read()
+            && let Some(found) = series.get(&key)
+        {
+            return Arc::clone(found);
+        }
+        let labels = RouteLabels {
+            method: method_label(index),
+            path: Arc::clone(path),
+        };
+        let made = Arc::new(Series {
+            statuses: (100..600).map(|_| OnceLock::new()).collect(),
+            duration: self.duration.get_or_create(&labels).clone(),
+            in_flight: self.in_flight.get_or_create(&labels).clone(),
+            request_size: self.request_size.get_or_create(&labels).clone(),
+            response_size: self.response_size.get_or_create(&labels).clone(),
+            labels,
         });
+        match self.series.write() {
+            Ok(mut series) => Arc::clone(series.entry(key).or_insert(made)),
+            Err(_) => made,
+        }
+    }
+
+    fn count(&self, series: &Series, status: u16) {
+        let Some(slot) = series.statuses.get(usize::from(status).wrapping_sub(100)) else {
+            // Not a status hyper would send; counted all the same, uncached.
+            self.requests
+                .get_or_create(&StatusLabels {
+                    route: series.labels.clone(),
+                    status,
+                })
+                .inc();
+            return;
+        };
+        slot.get_or_init(|| {
+            self.requests
+                .get_or_create(&StatusLabels {
+                    route: series.labels.clone(),
+                    status,
+                })
+                .clone()
+        })
+        .inc();
     }
 }
 
-impl InFlight {
-    fn finish(&self) {
-        if let Some(gauge) = self.gauge.get() {
-            gauge.dec();
-        }
+/// The router tells the layer's registry which route a request took: its in-flight gauge goes
+/// up then (the tag is the method's index).
+impl RouteObserver for RouteMetrics {
+    fn routed(&self, tag: usize, pattern: Option<&Arc<str>>) {
+        self.series(tag, pattern).in_flight.inc();
     }
 }
 
@@ -173,51 +219,31 @@ impl Middleware for MetricsLayer {
         let started = Instant::now();
         let routes = &self.metrics.inner.routes;
         let index = method_index(req.method());
-        let method = method_label(index);
         let routed = MatchedPath::after_routing(&mut req);
-        let in_flight = Arc::new(InFlight {
-            family: routes.in_flight.clone(),
-            method,
-            unmatched: Arc::clone(&routes.unmatched),
-            gauge: OnceLock::new(),
-        });
+        let observer: Arc<dyn RouteObserver> = routes.clone();
         // A second metrics layer on the same request leaves the gauge to the first.
-        let observer: Arc<dyn RouteObserver> = in_flight.clone();
-        let mine = routed.0.observer.set(observer).is_ok();
-        if mine && let Some(path) = routed.get() {
+        let mine = routed.0.observer.set((observer, index)).is_ok();
+        if mine && let Some(path) = routed.0.path.get() {
             // Wrapped around a route, not the app: the request is routed already.
-            in_flight.routed(path.as_str());
+            routed.0.matched(&Arc::clone(path));
         }
         let read = count_request_body(&mut req);
         let res = next.run(req).await;
         let elapsed = started.elapsed().as_secs_f64();
-        let path = routed
-            .get()
-            .map_or_else(|| Arc::clone(&routes.unmatched), |p| p.0);
-        let labels = RouteLabels { method, path };
-        let status = res.status().as_u16();
-        if mine {
-            in_flight.finish();
+        let series = routes.series(index, routed.0.path.get());
+        if mine && routed.0.observed.load(Ordering::Relaxed) {
+            series.in_flight.dec();
         }
+        let status = res.status().as_u16();
         self.metrics.count(index, status);
-        routes
-            .requests
-            .get_or_create(&StatusLabels {
-                route: labels.clone(),
-                status,
-            })
-            .inc();
-        routes.duration.get_or_create(&labels).observe(elapsed);
+        routes.count(&series, status);
+        series.duration.observe(elapsed);
         let request_bytes = match read {
             Read::Known(n) => n,
             Read::Counted(count) => count.load(Ordering::Relaxed),
         };
-        routes
-            .request_size
-            .get_or_create(&labels)
-            .observe(bytes(request_bytes));
-        let response_size = routes.response_size.get_or_create(&labels).clone();
-        count_response_body(res, response_size)
+        series.request_size.observe(bytes(request_bytes));
+        count_response_body(res, series.response_size.clone())
     }
 }
 

@@ -144,23 +144,31 @@ fn protocol_version(version: Version) -> &'static str {
     }
 }
 
-/// The request's attributes known before the handler runs.
-fn attributes(req: &Request) -> Vec<KeyValue> {
-    let mut attrs = Vec::with_capacity(10);
-    attrs.push(KeyValue::new(
-        "http.request.method",
-        req.method().as_str().to_owned(),
-    ));
-    attrs.push(KeyValue::new("url.path", req.uri().path().to_owned()));
+/// The method as a static string when it is a standard one (no allocation), else owned.
+fn method_value(method: &http::Method) -> Cow<'static, str> {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    match STANDARD.iter().find(|m| **m == method.as_str()) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(method.as_str().to_owned()),
+    }
+}
+
+/// What samplers see at the span's start: cheap, no allocation for common requests.
+fn sampler_attributes(req: &Request) -> Vec<KeyValue> {
     let secure = RequestContext::is_secure(req.extensions(), req.headers());
-    attrs.push(KeyValue::new(
-        "url.scheme",
-        if secure { "https" } else { "http" },
-    ));
-    attrs.push(KeyValue::new(
-        "network.protocol.version",
-        protocol_version(req.version()),
-    ));
+    vec![
+        KeyValue::new("http.request.method", method_value(req.method())),
+        KeyValue::new("url.scheme", if secure { "https" } else { "http" }),
+        KeyValue::new("network.protocol.version", protocol_version(req.version())),
+    ]
+}
+
+/// The rest of the request's attributes, for a span that records.
+fn attributes(req: &Request) -> Vec<KeyValue> {
+    let mut attrs = Vec::with_capacity(6);
+    attrs.push(KeyValue::new("url.path", req.uri().path().to_owned()));
     let authority = req
         .uri()
         .authority()
@@ -205,17 +213,21 @@ impl Middleware for OtelLayer {
             return next.run(req).await;
         }
         let parent = self.parent(&req);
-        let method = req.method().clone();
+        let method = method_value(req.method());
         let builder = inner
             .tracer
-            .span_builder(method.as_str().to_owned())
+            .span_builder(method.clone())
             .with_kind(SpanKind::Server)
-            .with_attributes(attributes(&req));
+            .with_attributes(sampler_attributes(&req));
         let span = inner.tracer.build_with_context(builder, &parent);
         let cx = parent.with_span(span);
+        let recording = cx.span().is_recording();
+        if recording {
+            cx.span().set_attributes(attributes(&req));
+        }
         let trace = cx.span().span_context().clone();
-        if trace.is_valid() {
-            let current = tracing::Span::current();
+        let current = tracing::Span::current();
+        if trace.is_valid() && !current.is_disabled() {
             current.record("trace_id", tracing::field::display(trace.trace_id()));
             current.record("span_id", tracing::field::display(trace.span_id()));
         }
@@ -223,16 +235,18 @@ impl Middleware for OtelLayer {
         let mut res = next.run(req).with_context(cx.clone()).await;
         let span = cx.span();
         // A request no route matched is named by its method alone, as the conventions say.
-        if let Some(route) = routed.get() {
+        if recording && let Some(route) = routed.get() {
             span.update_name(format!("{method} {route}"));
             span.set_attribute(KeyValue::new("http.route", route.as_str().to_owned()));
         }
         let status = res.status();
-        span.set_attribute(KeyValue::new(
-            "http.response.status_code",
-            i64::from(status.as_u16()),
-        ));
-        if status.is_server_error() {
+        if recording {
+            span.set_attribute(KeyValue::new(
+                "http.response.status_code",
+                i64::from(status.as_u16()),
+            ));
+        }
+        if recording && status.is_server_error() {
             span.set_status(Status::error(status.as_str().to_owned()));
         }
         span.end();
