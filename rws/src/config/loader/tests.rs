@@ -109,6 +109,13 @@ fn bad_values_name_the_key_the_place_and_why() {
         problems(Loader::new().set("files.listing", "maybe", "--listing")),
         ["command line --listing \"maybe\": `files.listing` expects true or false"]
     );
+    assert_eq!(
+        file("[telemetry]\nendpoint = \"collector:4318\"\ntrace_id_header = \"x trace\"\n"),
+        [
+            "rws.config.toml:3: `telemetry.trace_id_header`: \"x trace\" is not a valid header name",
+            "rws.config.toml:2: `telemetry.endpoint`: \"collector:4318\" is not an http:// or https:// URL",
+        ]
+    );
 }
 
 /// One mistake never hides another: the file's, the environment's and the flags' problems,
