@@ -180,8 +180,11 @@ async fn handler_spans_nest_under_the_server_span_and_a_5xx_is_an_error() {
         .service_name("in-process")
         .build()
         .unwrap();
+    let recorded = TraceFields::default();
     tracing::subscriber::set_global_default(
-        tracing_subscriber::registry().with(telemetry.tracing_layer()),
+        tracing_subscriber::registry()
+            .with(telemetry.tracing_layer())
+            .with(recorded.clone()),
     )
     .unwrap();
     let app = App::empty()
@@ -229,7 +232,55 @@ async fn handler_spans_nest_under_the_server_span_and_a_5xx_is_an_error() {
     assert_eq!(parts.len(), 4, "{traceparent:?}");
     assert_eq!(parts[1], server_span["trace_id"]);
     assert_eq!(parts[2], load["span_id"]);
+    // rws's own request span carries the ids of the server span it stands beside.
+    let fields = recorded.0.lock().unwrap().clone();
+    assert!(
+        fields.contains(&(
+            "trace_id",
+            server_span["trace_id"].as_str().unwrap().to_owned()
+        )),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&(
+            "span_id",
+            server_span["span_id"].as_str().unwrap().to_owned()
+        )),
+        "{fields:?}"
+    );
     let boom = by_name("GET /boom");
     assert_eq!(boom["status"], "STATUS_CODE_ERROR");
     assert_eq!(boom["attributes"]["http.response.status_code"], 500);
+}
+
+/// Every `trace_id` and `span_id` recorded on a span named `request`.
+#[derive(Clone, Default)]
+struct TraceFields(std::sync::Arc<std::sync::Mutex<Vec<(&'static str, String)>>>);
+
+struct Fields<'a>(&'a mut Vec<(&'static str, String)>);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if ["trace_id", "span_id"].contains(&field.name()) {
+            self.0.push((field.name(), format!("{value:?}")));
+        }
+    }
+}
+
+impl<S> tracing_subscriber::Layer<S> for TraceFields
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if ctx.span(id).is_some_and(|s| s.name() == "request") {
+            let mut found = Vec::new();
+            values.record(&mut Fields(&mut found));
+            self.0.lock().unwrap().extend(found);
+        }
+    }
 }
