@@ -69,15 +69,7 @@ pub type RequestMetrics = MetricsLayer;
 
 /// The methods counted by name; any other counts as `other`, so that a client inventing
 /// methods cannot grow the series without bound.
-const METHODS: [Method; 7] = [
-    Method::GET,
-    Method::HEAD,
-    Method::POST,
-    Method::PUT,
-    Method::PATCH,
-    Method::DELETE,
-    Method::OPTIONS,
-];
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 /// Buckets of `rws_route_duration_seconds` unless [`Metrics::duration_buckets`] says
@@ -270,14 +262,13 @@ impl Metrics {
 fn method_index(method: &Method) -> usize {
     METHODS
         .iter()
-        .position(|known| known == method)
+        .position(|known| *known == method.as_str())
         .unwrap_or(METHODS.len())
 }
 
 /// The label of [`METHODS`]`[index]`, or `other`.
 fn method_label(index: usize) -> &'static str {
-    const NAMES: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-    NAMES.get(index).copied().unwrap_or("other")
+    METHODS.get(index).copied().unwrap_or("other")
 }
 
 impl ConnectionObserver for Metrics {
