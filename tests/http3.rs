@@ -384,21 +384,8 @@ async fn shutdown_finishes_requests_then_closes_with_h3_no_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_aioquic_client_talks_http3_to_rws() {
     let server = start("h3-aioquic").await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/h3_client.py");
-    let out = tokio::process::Command::new(support::PYTHON)
-        .arg(script)
-        .arg(server.addr.port().to_string())
-        .arg(&server.cert)
-        .output()
-        .await
-        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "h3_client.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let port = server.addr.port().to_string();
+    let report = support::peer("h3_client.py", [port.as_ref(), server.cert.as_os_str()]).await;
     assert_eq!(report["hello"]["status"], "200");
     assert_eq!(
         report["hello"]["body"],
@@ -451,29 +438,12 @@ async fn a_client_that_stops_reading_is_cut_off_by_the_send_timeout() {
 
 /// Runs `h3_idle_ping.py` against `server` for at most 10 s; its report.
 async fn idle_ping(server: &Running, partial: bool) -> serde_json::Value {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/peers/h3_idle_ping.py"
-    );
-    let mut cmd = tokio::process::Command::new(support::PYTHON);
-    cmd.arg(script)
-        .arg(server.addr.port().to_string())
-        .arg(&server.cert)
-        .arg("10");
+    let port = server.addr.port().to_string();
+    let mut args = vec![port.as_ref(), server.cert.as_os_str(), "10".as_ref()];
     if partial {
-        cmd.arg("partial");
+        args.push("partial".as_ref());
     }
-    let out = cmd
-        .output()
-        .await
-        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "h3_idle_ping.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap()
+    support::peer("h3_idle_ping.py", args).await
 }
 
 /// A client that makes no request and only PINGs is closed after the keep-alive timeout:

@@ -381,20 +381,7 @@ async fn an_open_http2_websocket_keeps_its_connection_from_the_idle_timeout() {
 async fn the_python_websockets_client_talks_to_rws() {
     let log = Log::default();
     let server = start(&log).await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/ws_client.py");
-    let out = tokio::process::Command::new(support::PYTHON)
-        .arg(script)
-        .arg(format!("ws://{}", server.addr))
-        .output()
-        .await
-        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "ws_client.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let report = support::peer("ws_client.py", [format!("ws://{}", server.addr)]).await;
     assert_eq!(report["subprotocol"], "chat.v2");
     assert_eq!(report["text"], "hello from python");
     assert_eq!(report["binary"], serde_json::json!([0, 1, 255]));

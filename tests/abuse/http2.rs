@@ -12,23 +12,11 @@ use crate::support::server::TestServer;
 
 /// Runs `h2_attacks.py` against `server` with `args`; its report.
 async fn attack(server: &TestServer, args: &[&str]) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/h2_attacks.py");
     let port = server.addr.port().to_string();
-    let out = tokio::process::Command::new(crate::support::PYTHON)
-        .arg(script)
-        .arg(&port)
-        .arg("/big.bin")
-        .args(args)
-        .output()
-        .await
-        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "h2_attacks.py failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap()
+    let all = [port.as_str(), "/big.bin"]
+        .into_iter()
+        .chain(args.iter().copied());
+    crate::support::peer("h2_attacks.py", all).await
 }
 
 async fn serve_big_file(name: &str, configure: impl FnOnce(Server) -> Server) -> TestServer {

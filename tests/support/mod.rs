@@ -33,3 +33,26 @@ pub fn open_on(path: &std::path::Path) -> usize {
 
 /// The Python that runs the peers in `tests/peers/`: the venv `scripts/setup` fills with them.
 pub const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../.peers/venv/bin/python3");
+
+/// Runs the Python peer `tests/peers/{script}` with `args` and parses the one JSON object it
+/// prints; fails the test, with what the peer wrote, if it fails.
+pub async fn peer<S: AsRef<std::ffi::OsStr>>(
+    script: &str,
+    args: impl IntoIterator<Item = S>,
+) -> Value {
+    let path = format!("{}/../tests/peers/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::process::Command::new(PYTHON)
+        .arg(path)
+        .args(args)
+        .output()
+        .await
+        .expect("the peers' Python runs (scripts/setup makes .peers/venv)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{script} printed {stdout:?}: {e}"))
+}
