@@ -81,10 +81,12 @@ fn the_binary_exports_server_spans_parented_on_w3c_and_b3_context() {
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
                 format!("http://127.0.0.1:{}", receiver.port),
             )
-            .env("OTEL_SERVICE_NAME", "rws-otel-test")
+            .env_remove("OTEL_SERVICE_NAME")
             .env("OTEL_PROPAGATORS", "tracecontext,baggage,b3")
             .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-            .args(["--set", "telemetry.trace_id_header=x-trace-id"]),
+            // The endpoint from the variable, the name from the configuration.
+            .args(["--set", "telemetry.trace_id_header=x-trace-id"])
+            .args(["--set", "telemetry.service_name=rws-otel-test"]),
     );
     let port = server.url.rsplit(':').next().unwrap().to_owned();
     let out = Command::new(support::PYTHON)

@@ -49,17 +49,18 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// Whether the variables say where to export.
+fn endpoint_in_env() -> bool {
+    env("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
+        || env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some()
+}
+
 impl Telemetry {
     /// Starts the export when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; `None` when neither is. Call it inside the
     /// tokio runtime.
     pub fn from_env() -> Result<Option<Telemetry>, TelemetryError> {
-        if env("OTEL_EXPORTER_OTLP_ENDPOINT").is_none()
-            && env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_none()
-        {
-            return Ok(None);
-        }
-        Telemetry::builder().build().map(Some)
+        Telemetry::builder().build_if_endpoint()
     }
 
     /// Settings beside the variables.
@@ -121,6 +122,19 @@ impl TelemetryBuilder {
         self
     }
 
+    /// Starts the export when an endpoint is set, here or in the variables; `None` when
+    /// neither says where to export.
+    pub fn build_if_endpoint(self) -> Result<Option<Telemetry>, TelemetryError> {
+        let configured = self
+            .endpoint
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty());
+        if !configured && !endpoint_in_env() {
+            return Ok(None);
+        }
+        self.build().map(Some)
+    }
+
     /// Starts the export. Call it inside the tokio runtime: the batch task is spawned on it.
     pub fn build(self) -> Result<Telemetry, TelemetryError> {
         if tokio::runtime::Handle::try_current().is_err() {
@@ -137,9 +151,8 @@ impl TelemetryBuilder {
             .with_http_client(client)
             .with_protocol(Protocol::HttpBinary)
             .with_timeout(timeout);
-        let from_env = env("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
-            || env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some();
-        if let Some(base) = self.endpoint.filter(|_| !from_env) {
+        let from_env = endpoint_in_env();
+        if let Some(base) = self.endpoint.filter(|e| !e.trim().is_empty() && !from_env) {
             exporter = exporter.with_endpoint(format!("{}/v1/traces", base.trim_end_matches('/')));
         }
         let exporter = exporter

@@ -82,20 +82,11 @@ async fn traced(config: Config, tls: Option<Tls>) -> ExitCode {
 fn telemetry(
     config: &rws::config::TelemetryConfig,
 ) -> Result<Option<rws::otel::Telemetry>, rws::otel::TelemetryError> {
-    if config.endpoint.is_empty() {
-        let Some(telemetry) = rws::otel::Telemetry::from_env()? else {
-            return Ok(None);
-        };
-        // OTEL_SERVICE_NAME still wins over the configured name.
-        if std::env::var_os("OTEL_SERVICE_NAME").is_some() {
-            return Ok(Some(telemetry));
-        }
-    }
+    // The OTEL_* variables win over both keys.
     rws::otel::Telemetry::builder()
         .endpoint(&config.endpoint)
         .service_name(&config.service_name)
-        .build()
-        .map(Some)
+        .build_if_endpoint()
 }
 
 async fn run(
