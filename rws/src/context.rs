@@ -1,6 +1,7 @@
 //! What rws attaches to each request: state, the matched route and its parameters, the
 //! connection, and the body limit. One extension, inserted once, read by the extractors.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -51,9 +52,11 @@ impl MatchedRoute {
 pub(crate) const UNMATCHED: &str = "<unmatched>";
 
 /// Told the pattern once the router knows it (`None`: no route matched), with the tag the
-/// observer was registered with (the metrics layer's in-flight gauge, by method).
+/// observer was registered with (the metrics layer's in-flight gauge, by method). What it
+/// returns is kept in [`Routed::note`] for the observer to read when the response is back, so
+/// that it resolves what it needs once per request (the metrics layer: the route's series).
 pub(crate) trait RouteObserver: Send + Sync + fmt::Debug {
-    fn routed(&self, tag: usize, pattern: Option<&Arc<str>>);
+    fn routed(&self, tag: usize, pattern: Option<&Arc<str>>) -> Arc<dyn Any + Send + Sync>;
 }
 
 /// What the router tells the layers in front of it once it has routed a request
@@ -64,6 +67,8 @@ pub(crate) struct Routed {
     pub(crate) observer: OnceLock<(Arc<dyn RouteObserver>, usize)>,
     // Whether the observer was told.
     pub(crate) observed: AtomicBool,
+    // What the observer answered when told.
+    pub(crate) note: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Routed {
@@ -82,7 +87,7 @@ impl Routed {
         if let Some((observer, tag)) = self.observer.get()
             && !self.observed.swap(true, Ordering::Relaxed)
         {
-            observer.routed(*tag, pattern);
+            let _ = self.note.set(observer.routed(*tag, pattern));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The per-route series and the layer that feeds them.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,8 +81,12 @@ impl std::fmt::Debug for RouteMetrics {
     }
 }
 
-/// The series resolved so far, by method index and pattern.
-type SeriesMap = HashMap<(usize, Arc<str>), Arc<Series>>;
+/// The series resolved so far, by method index and the pattern's address: the router hands
+/// out one `Arc<str>` per route, so the address is the route and hashing it is cheaper than
+/// hashing the text. Each series holds its pattern, so no address is reused while it is a
+/// key. Two `Arc`s of one text would make two entries over the same family members (the
+/// families key by label values): the same counts, never a duplicate series.
+type SeriesMap = HashMap<(usize, usize), Arc<Series>>;
 
 /// The series of one method on one route.
 struct Series {
@@ -145,7 +150,7 @@ impl RouteMetrics {
     /// The series of method `index` on `path` (`None`: no route matched).
     fn series(&self, index: usize, path: Option<&Arc<str>>) -> Arc<Series> {
         let path = path.unwrap_or(&self.unmatched);
-        let key = (index, Arc::clone(path));
+        let key = (index, Arc::as_ptr(path).cast::<u8>() as usize);
         if let Ok(series) = self.series.read()
             && let Some(found) = series.get(&key)
         {
@@ -195,8 +200,10 @@ impl RouteMetrics {
 /// The router tells the layer's registry which route a request took: its in-flight gauge goes
 /// up then (the tag is the method's index).
 impl RouteObserver for RouteMetrics {
-    fn routed(&self, tag: usize, pattern: Option<&Arc<str>>) {
-        self.series(tag, pattern).in_flight.inc();
+    fn routed(&self, tag: usize, pattern: Option<&Arc<str>>) -> Arc<dyn Any + Send + Sync> {
+        let series = self.series(tag, pattern);
+        series.in_flight.inc();
+        series
     }
 }
 
@@ -230,13 +237,23 @@ impl Middleware for MetricsLayer {
         let read = count_request_body(&mut req);
         let res = next.run(req).await;
         let elapsed = started.elapsed().as_secs_f64();
-        let series = routes.series(index, routed.0.path.get());
-        if mine && routed.0.observed.load(Ordering::Relaxed) {
-            series.in_flight.dec();
-        }
+        // The series the router's call resolved (and whose gauge went up), else resolved now:
+        // a request that never reached the router, or a second metrics layer.
+        let observed = routed.0.note.get().filter(|_| mine);
+        let resolved;
+        let series: &Series = match observed.and_then(|note| note.downcast_ref::<Series>()) {
+            Some(series) => {
+                series.in_flight.dec();
+                series
+            }
+            None => {
+                resolved = routes.series(index, routed.0.path.get());
+                &resolved
+            }
+        };
         let status = res.status().as_u16();
         self.metrics.count(index, status);
-        routes.count(&series, status);
+        routes.count(series, status);
         series.duration.observe(elapsed);
         let request_bytes = match read {
             Read::Known(n) => n,

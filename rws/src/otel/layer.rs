@@ -42,6 +42,9 @@ pub struct OtelLayer {
     tracer: Arc<BoxedTracer>,
     // Read in order; a later one that finds a valid context wins.
     propagators: Vec<Arc<dyn TextMapPropagator + Send + Sync>>,
+    // Every header the propagators read: a request carrying none of them starts a trace
+    // without asking each propagator to look up its names by string.
+    fields: Vec<HeaderName>,
     excluded: Vec<String>,
     echo: Option<HeaderName>,
 }
@@ -67,12 +70,20 @@ impl OtelLayer {
         OtelLayer {
             tracer: Arc::new(BoxedTracer::new(Box::new(tracer))),
             propagators: Vec::new(),
+            fields: Vec::new(),
             excluded: Vec::new(),
             echo: None,
         }
     }
 
     fn propagate(mut self, propagator: impl TextMapPropagator + Send + Sync + 'static) -> Self {
+        for field in propagator.fields() {
+            if let Ok(name) = HeaderName::from_bytes(field.as_bytes())
+                && !self.fields.contains(&name)
+            {
+                self.fields.push(name);
+            }
+        }
         self.propagators.push(Arc::new(propagator));
         self
     }
@@ -126,6 +137,9 @@ impl OtelLayer {
 
     /// The caller's context, read on an empty one: garbage or nothing starts a new trace.
     fn parent(&self, req: &Request) -> Context {
+        if !req.headers().keys().any(|name| self.fields.contains(name)) {
+            return Context::new();
+        }
         let headers = HeaderExtractor(req.headers());
         self.propagators.iter().fold(Context::new(), |cx, p| {
             p.extract_with_context(&cx, &headers)
@@ -231,11 +245,12 @@ impl Middleware for OtelLayer {
             current.record("trace_id", tracing::field::display(trace.trace_id()));
             current.record("span_id", tracing::field::display(trace.span_id()));
         }
-        let routed = MatchedPath::after_routing(&mut req);
+        // The route only names a span that records.
+        let routed = recording.then(|| MatchedPath::after_routing(&mut req));
         let mut res = next.run(req).with_context(cx.clone()).await;
         let span = cx.span();
         // A request no route matched is named by its method alone, as the conventions say.
-        if recording && let Some(route) = routed.get() {
+        if let Some(route) = routed.and_then(|routed| routed.get()) {
             span.update_name(format!("{method} {route}"));
             span.set_attribute(KeyValue::new("http.route", route.as_str().to_owned()));
         }
