@@ -8,7 +8,7 @@
 //! a hint that lists fewer types.
 
 /// Every feature of `rws` (checked against its Cargo.toml below).
-const FEATURES: [&str; 15] = [
+const FEATURES: [&str; 16] = [
     "logging",
     "validate",
     "fs",
@@ -24,6 +24,7 @@ const FEATURES: [&str; 15] = [
     "redis",
     "auth",
     "ws",
+    "proxy",
 ];
 
 /// Whether every feature of `rws` is on, the set the `.stderr` files were recorded with.
@@ -43,6 +44,7 @@ const RECORDED_FEATURES: bool = cfg!(all(
     feature = "redis",
     feature = "auth",
     feature = "ws",
+    feature = "proxy",
 ));
 
 #[test]

@@ -61,6 +61,9 @@ pub mod middleware;
 #[cfg(feature = "otel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
 pub mod otel;
+#[cfg(feature = "proxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+pub mod proxy;
 pub mod response;
 pub mod router;
 #[cfg(any(feature = "cookies", feature = "auth"))]

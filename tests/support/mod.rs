@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod bin;
+pub mod nginx;
 pub mod server;
 
 use rws::TestResponse;

@@ -259,6 +259,34 @@ impl App {
         options => OPTIONS,
     }
 
+    /// Routes every standard method on `pattern` to `handler` (GET and HEAD, POST, PUT,
+    /// PATCH, DELETE, OPTIONS, TRACE): a reverse proxy, say. Other methods get 405; a
+    /// [`fallback`](App::fallback) or middleware sees those too.
+    ///
+    /// ```
+    /// use rws::prelude::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::empty().any("/echo", |method: rws::http::Method| async move { method.to_string() });
+    /// let client = TestClient::new(app);
+    /// assert_eq!(client.delete("/echo").send().await.text().await, "DELETE");
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn any<H: Handler<T>, T: 'static>(mut self, pattern: &str, handler: H) -> Self {
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ] {
+            self = self.route(method, pattern, handler.clone());
+        }
+        self.route(Method::TRACE, pattern, handler)
+    }
+
     /// Answers requests no route matches (instead of a 404 problem). A nested app's fallback
     /// answers for paths under its prefix.
     #[track_caller]

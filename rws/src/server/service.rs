@@ -48,6 +48,8 @@ pub(super) fn request_span<B>(req: &http::Request<B>) -> tracing::Span {
         request_id = tracing::field::Empty,
         trace_id = tracing::field::Empty,
         span_id = tracing::field::Empty,
+        upstream = tracing::field::Empty,
+        upstream_attempt = tracing::field::Empty,
     )
 }
 

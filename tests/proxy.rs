@@ -1,0 +1,329 @@
+//! The reverse proxy in front of real upstreams: Debian's nginx (one process per upstream,
+//! answering its own name) and, for WebSocket, the Python `websockets` echo server. Traffic
+//! comes from reqwest, a client rws did not write.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rws::prelude::*;
+use rws::proxy::{HashKey, LoadBalancing, ReverseProxy};
+use support::nginx::{Nginx, free_port};
+use support::server::TestServer;
+
+async fn serve(proxy: ReverseProxy) -> TestServer {
+    TestServer::start(
+        App::empty().any("/*rest", proxy.clone()).fallback(proxy),
+        |s| s,
+    )
+    .await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("reqwest")
+}
+
+/// The upstream that answered each of `n` GETs of `path`, counted by name.
+async fn spread(
+    server: &TestServer,
+    n: usize,
+    header: Option<(&str, String)>,
+) -> HashMap<String, usize> {
+    let client = client();
+    let mut counts = HashMap::new();
+    for _ in 0..n {
+        let mut req = client.get(server.url("/"));
+        if let Some((name, value)) = &header {
+            req = req.header(*name, value);
+        }
+        let res = req.send().await.expect("request through the proxy");
+        assert_eq!(res.status(), 200);
+        *counts
+            .entry(res.text().await.unwrap().trim().to_owned())
+            .or_default() += 1;
+    }
+    counts
+}
+
+#[tokio::test]
+async fn round_robin_is_exact_and_weights_are_kept() {
+    let ups = [Nginx::start("a"), Nginx::start("b"), Nginx::start("c")];
+    let proxy = ReverseProxy::new(ups.iter().map(Nginx::url)).strategy(LoadBalancing::RoundRobin);
+    let server = serve(proxy).await;
+    let counts = spread(&server, 999, None).await;
+    assert_eq!(
+        counts,
+        HashMap::from([("a".into(), 333), ("b".into(), 333), ("c".into(), 333)])
+    );
+
+    let weighted = ReverseProxy::weighted([(ups[0].url(), 3), (ups[1].url(), 1)]);
+    let server = serve(weighted).await;
+    let counts = spread(&server, 1000, None).await;
+    // Within 2 % of three quarters (smooth weighted round robin is exact: 750).
+    assert!((730..=770).contains(&counts["a"]), "{counts:?}");
+}
+
+#[tokio::test]
+async fn least_connections_and_two_choices_use_every_upstream() {
+    let ups = [Nginx::start("a"), Nginx::start("b"), Nginx::start("c")];
+    for strategy in [
+        LoadBalancing::LeastConnections,
+        LoadBalancing::PowerOfTwoChoices,
+    ] {
+        let proxy = ReverseProxy::new(ups.iter().map(Nginx::url)).strategy(strategy.clone());
+        let server = serve(proxy).await;
+        let counts = spread(&server, 300, None).await;
+        assert_eq!(counts.len(), 3, "{strategy:?}: {counts:?}");
+        assert!(
+            counts.values().all(|&n| n >= 30),
+            "{strategy:?}: {counts:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hashing_keeps_a_key_on_its_upstream_and_moves_only_the_removed_ones_keys() {
+    let mut ups = vec![
+        Nginx::start("a"),
+        Nginx::start("b"),
+        Nginx::start("c"),
+        Nginx::start("d"),
+    ];
+    let proxy = ReverseProxy::new(ups.iter().map(Nginx::url))
+        .strategy(LoadBalancing::ConsistentHash(HashKey::Header(
+            rws::http::HeaderName::from_static("x-user"),
+        )))
+        .eject_after(1, Duration::from_secs(600));
+    let server = serve(proxy).await;
+    let mut before = HashMap::new();
+    for user in 0..200 {
+        let counts = spread(&server, 3, Some(("x-user", user.to_string()))).await;
+        assert_eq!(
+            counts.len(),
+            1,
+            "user {user} moved between requests: {counts:?}"
+        );
+        before.insert(user, counts.into_keys().next().unwrap());
+    }
+    let on_d = before.values().filter(|u| *u == "d").count();
+    assert!((25..=75).contains(&on_d), "d holds {on_d} of 200 keys");
+    ups.pop().unwrap().kill();
+    let mut moved = 0;
+    for user in 0..200 {
+        let counts = spread(&server, 1, Some(("x-user", user.to_string()))).await;
+        let now = counts.into_keys().next().unwrap();
+        if now != before[&user] {
+            assert_eq!(before[&user], "d", "user {user} moved from a live upstream");
+            moved += 1;
+        }
+    }
+    assert_eq!(
+        moved, on_d,
+        "every key of the removed upstream moved, and only those"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_upstream_is_ejected_without_a_5xx_and_returns_when_healthy() {
+    let mut ups = [Nginx::start("a"), Nginx::start("b"), Nginx::start("c")];
+    let proxy = ReverseProxy::new(ups.iter().map(Nginx::url))
+        .health_check("/healthz")
+        .health_check_every(Duration::from_millis(100), Duration::from_millis(500));
+    let server = serve(proxy).await;
+    assert_eq!(spread(&server, 30, None).await.len(), 3);
+    let port = ups[1].port;
+    ups[1].kill();
+    // Refused connections are retried on another upstream: no client sees a 5xx, and once
+    // ejected b gets nothing.
+    let counts = spread(&server, 300, None).await;
+    assert!(!counts.contains_key("b"), "{counts:?}");
+    ups[1] = Nginx::start_on("b", port);
+    let started = Instant::now();
+    loop {
+        if spread(&server, 30, None).await.contains_key("b") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "b never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn refused_is_502_slow_is_504_none_left_is_503_and_no_address_is_shown() {
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let server = serve(ReverseProxy::new([dead.as_str()]).retries(0)).await;
+    let res = client().get(server.url("/x")).send().await.unwrap();
+    assert_eq!(res.status(), 502);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert!(!res.text().await.unwrap().contains("127.0.0.1"));
+
+    // An upstream that takes the request and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let proxy =
+        ReverseProxy::new([silent_url.as_str()]).response_timeout(Duration::from_millis(300));
+    let server = serve(proxy).await;
+    let started = Instant::now();
+    let res = client().get(server.url("/slow")).send().await.unwrap();
+    assert_eq!(res.status(), 504);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(!res.text().await.unwrap().contains("127.0.0.1"));
+
+    // Ejected after one failure, for long: the next request finds no upstream.
+    let proxy = ReverseProxy::new([dead.as_str()]).eject_after(1, Duration::from_secs(600));
+    let server = serve(proxy).await;
+    assert_eq!(
+        client().get(server.url("/")).send().await.unwrap().status(),
+        502
+    );
+    let res = client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+}
+
+/// What nginx's `/headers` says it received, as a map.
+async fn received(res: reqwest::Response) -> HashMap<String, String> {
+    res.text()
+        .await
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn hop_by_hop_headers_never_reach_the_upstream_and_forwarding_ones_do() {
+    let up = Nginx::start("a");
+    let server = serve(ReverseProxy::new([up.url()])).await;
+    let res = client()
+        .get(server.url("/headers"))
+        .header("connection", "keep-alive, X-Hop")
+        .header("x-hop", "secret")
+        .header("keep-alive", "timeout=5")
+        .header("te", "trailers")
+        .header("proxy-authorization", "Basic c2VjcmV0")
+        .header("x-forwarded-for", "6.6.6.6")
+        .send()
+        .await
+        .unwrap();
+    let got = received(res).await;
+    for gone in [
+        "x-hop",
+        "keep-alive",
+        "te",
+        "proxy-authorization",
+        "upgrade",
+    ] {
+        assert_eq!(got[gone], "", "{gone} reached the upstream: {got:?}");
+    }
+    // Only nginx's own keep-alive to us, never the client's token list.
+    assert!(
+        !got["connection"].to_ascii_lowercase().contains("x-hop"),
+        "{got:?}"
+    );
+    // The spoofed address is gone: the client is who connected.
+    assert_eq!(got["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(got["x-forwarded-proto"], "http");
+    let host = server.addr.to_string();
+    assert_eq!(got["host"], host, "Host is kept by default");
+    assert_eq!(got["x-forwarded-host"], host);
+    assert_eq!(
+        got["forwarded"],
+        format!("for=127.0.0.1;proto=http;host=\"{host}\"")
+    );
+    assert_eq!(got["uri"], "/headers");
+
+    let rewritten = ReverseProxy::new([format!("{}/base", up.url())])
+        .rewrite_host()
+        .strip_prefix("/api");
+    let app = App::empty().any("/api/*rest", rewritten);
+    let server = TestServer::start(app, |s| s).await;
+    let got = received(
+        client()
+            .get(server.url("/api/headers?x=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(got["host"], format!("127.0.0.1:{}", up.port));
+    assert_eq!(got["uri"], "/base/headers?x=1");
+}
+
+#[tokio::test]
+async fn a_websocket_session_passes_through_with_its_forwarding_headers() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let port = free_port();
+    let mut echo = tokio::process::Command::new(support::PYTHON)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/peers/ws_echo_server.py"
+        ))
+        .arg(port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python websockets (scripts/setup)");
+    let mut ready = tokio::io::BufReader::new(echo.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::io::AsyncBufReadExt::read_line(&mut ready, &mut line),
+    )
+    .await
+    .expect("echo server ready in time")
+    .unwrap();
+    let server = serve(ReverseProxy::new([format!("http://127.0.0.1:{port}")])).await;
+    let url = format!("ws://{}/chat", server.addr);
+    let socket = server.connect().await;
+    let (mut ws, res) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::client_async(url, socket),
+    )
+    .await
+    .expect("handshake in time")
+    .expect("handshake through the proxy");
+    assert_eq!(res.status(), 101);
+    let first = ws.next().await.unwrap().unwrap().into_text().unwrap();
+    let seen: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(seen["host"], server.addr.to_string());
+    assert_eq!(seen["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(seen["x-forwarded-proto"], "http");
+    for text in ["hello", "through", "the proxy"] {
+        ws.send(Message::text(text)).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap().into_text().unwrap(), text);
+    }
+    ws.close(None).await.unwrap();
+}
+
+#[test]
+fn bad_groups_are_build_errors_not_panics() {
+    let app = App::empty()
+        .any("/a/*rest", ReverseProxy::new(Vec::<String>::new()))
+        .any(
+            "/b/*rest",
+            ReverseProxy::weighted([("http://127.0.0.1:1", 0)]),
+        )
+        .any("/c/*rest", ReverseProxy::new(["backend:8080"]));
+    let err = app.build().expect_err("three bad groups");
+    let text = err.to_string();
+    assert!(text.contains("at least one upstream"), "{text}");
+    assert!(text.contains("weight 0"), "{text}");
+    assert!(text.contains("has no scheme"), "{text}");
+}
