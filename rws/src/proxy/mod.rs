@@ -394,11 +394,8 @@ impl Shared {
                     if res.status() == StatusCode::SWITCHING_PROTOCOLS
                         && let Some(client_side) = on_upgrade
                     {
-                        tunnel(
-                            client_side,
-                            hyper::upgrade::on(&mut res),
-                            upstream.name.clone(),
-                        );
+                        let held = Held(Arc::clone(&self), index);
+                        tunnel(client_side, hyper::upgrade::on(&mut res), held);
                         return res.map(|_| Body::empty());
                     }
                     return self.answer(index, res);
@@ -616,9 +613,11 @@ impl IntoResponse for Failure {
     }
 }
 
-/// Joins the client's and the upstream's upgraded connections, once both are there.
-fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade, name: String) {
+/// Joins the client's and the upstream's upgraded connections, once both are there; the
+/// upstream counts the tunnel in flight while it lasts.
+fn tunnel(client: hyper::upgrade::OnUpgrade, upstream: hyper::upgrade::OnUpgrade, held: Held) {
     tokio::spawn(async move {
+        let name = &held.0.upstreams[held.1].name;
         let (client, upstream) = match tokio::try_join!(client, upstream) {
             Ok(both) => both,
             Err(e) => {
