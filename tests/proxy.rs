@@ -327,3 +327,80 @@ fn bad_groups_are_build_errors_not_panics() {
     assert!(text.contains("weight 0"), "{text}");
     assert!(text.contains("has no scheme"), "{text}");
 }
+
+/// A configuration file in a fresh folder, and its path.
+fn config_file(name: &str, text: &str) -> (support::bin::Folder, String) {
+    let dir = support::bin::Folder::new(name);
+    dir.file("rws.config.toml", text);
+    let path = dir.path().join("rws.config.toml").display().to_string();
+    (dir, path)
+}
+
+#[tokio::test]
+async fn the_binary_is_a_reverse_proxy_from_its_config_alone() {
+    let (a, b) = (Nginx::start("a"), Nginx::start("b"));
+    let (_dir, path) = config_file(
+        "proxy-config",
+        &format!(
+            "[[proxy]]\npath = \"/api\"\nupstreams = [\"{}\", \"{}\"]\nstrip_prefix = true\nhealth_check = \"/healthz\"\n",
+            a.url(),
+            b.url()
+        ),
+    );
+    let rws = support::bin::Rws::start(&["--config", &path]);
+    let client = client();
+    let mut names = Vec::new();
+    for _ in 0..4 {
+        let res = client.get(rws.at("/api/anything")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        names.push(res.text().await.unwrap().trim().to_owned());
+    }
+    assert_eq!(names, ["a", "b", "a", "b"]);
+    let got = received(client.get(rws.at("/api/headers")).send().await.unwrap()).await;
+    assert_eq!(got["uri"], "/headers", "the prefix is stripped");
+    // What the binary answers itself is still its own.
+    let health = client.get(rws.at("/healthz")).send().await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+    let welcome = client.get(rws.at("/")).send().await.unwrap();
+    assert!(welcome.text().await.unwrap().contains("<html"));
+
+    let (_dir, path) = config_file(
+        "proxy-root",
+        &format!("[[proxy]]\nupstreams = [\"{}\"]\n", a.url()),
+    );
+    let rws = support::bin::Rws::start(&["--config", &path]);
+    for path in ["/", "/deep/path?q=1"] {
+        let res = client.get(rws.at(path)).send().await.unwrap();
+        assert_eq!(res.text().await.unwrap().trim(), "a", "{path}");
+    }
+    let health = client.get(rws.at("/healthz")).send().await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+}
+
+#[test]
+fn bad_proxy_tables_are_all_reported_with_their_lines() {
+    let (_dir, path) = config_file(
+        "proxy-bad",
+        "[[proxy]]\npath = \"api\"\nupstreams = []\n\n[[proxy]]\npath = \"/b\"\nupstreams = [\"http://127.0.0.1:1\", \"backend:8080\"]\nweights = [0, 1]\nstrategy = \"fastest\"\nretries = \"x\"\nupstream = 1\n",
+    );
+    let out = support::bin::run(&["--config", &path, "--check-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        format!("{path}:2: `proxy[0].path`: \"api\" must start with /"),
+        format!("{path}:3: `proxy[0].upstreams`: is empty"),
+        format!("{path}:7: `proxy[1].upstreams`: upstream `http://127.0.0.1:1` has weight 0"),
+        format!("{path}:7: `proxy[1].upstreams`: upstream `backend:8080` has no scheme"),
+        format!("{path}:9: `proxy[1].strategy`: \"fastest\" is not a strategy"),
+        format!("{path}:10: `proxy[1].retries`: invalid type"),
+        "unknown field `upstream`".to_owned(),
+    ] {
+        assert!(err.contains(&expected), "{expected:?} in\n{err}");
+    }
+    let set = support::bin::run(&["--set", "proxy=x", "--check-config"]);
+    assert!(
+        String::from_utf8_lossy(&set.stderr).contains("is a list of tables"),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+}

@@ -12,6 +12,8 @@ pub enum Kind {
     Bool,
     /// A list; from a string, comma-separated.
     List,
+    /// An array of tables (`[[proxy]]`): only the configuration file can hold one.
+    Tables,
 }
 
 /// One configuration key.
@@ -104,6 +106,7 @@ keys! {
     "telemetry.endpoint" Text "OTLP/HTTP collector to export traces to, e.g. http://127.0.0.1:4318 (OTEL_EXPORTER_OTLP_ENDPOINT wins)",
     "telemetry.service_name" Text "the service.name of exported spans (OTEL_SERVICE_NAME wins) [rws]",
     "telemetry.exclude" List "paths left untraced, e.g. /healthz, /readyz",
+    "proxy" Tables "[[proxy]] tables: path, upstreams, weights, strategy, hash_key, health_check, health_interval, health_timeout, connect_timeout, response_timeout, idle_timeout, max_fails, fail_timeout, retries, strip_prefix, rewrite_host, http2, ca_root, via",
     "telemetry.trace_id_header" Text "response header echoing the trace id, e.g. x-trace-id; empty: none",
 }
 

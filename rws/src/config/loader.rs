@@ -277,6 +277,15 @@ fn read_file(
             continue;
         }
         insert(merged, &key, value);
+        // The keys inside `[[key]]` tables, for messages about them.
+        let inner = format!("{key}[");
+        for (name, line) in lines.range(inner.clone()..) {
+            if !name.starts_with(&inner) {
+                break;
+            }
+            let path = path.to_owned();
+            origins.insert(name.clone(), Origin::File { path, line: *line });
+        }
         origins.insert(
             key,
             Origin::File {
@@ -298,6 +307,22 @@ fn spans(
         let name = join(prefix, key.get_ref());
         match value.get_ref() {
             toml::de::DeValue::Table(inner) => spans(inner, &name, text, out),
+            // `[[proxy]]`: each table's keys as `proxy[0].path`, the table itself where it
+            // starts.
+            toml::de::DeValue::Array(items)
+                if items
+                    .iter()
+                    .all(|i| matches!(i.get_ref(), toml::de::DeValue::Table(_))) =>
+            {
+                out.insert(name.clone(), line_of(text, key.span().start));
+                for (index, item) in items.iter().enumerate() {
+                    let element = format!("{name}[{index}]");
+                    out.insert(element.clone(), line_of(text, item.span().start));
+                    if let toml::de::DeValue::Table(inner) = item.get_ref() {
+                        spans(inner, &element, text, out);
+                    }
+                }
+            }
             _ => {
                 out.insert(name, line_of(text, key.span().start));
             }
@@ -351,11 +376,32 @@ fn insert(table: &mut Table, key: &str, value: Value) {
     }
 }
 
-/// Removes the dotted `key` from `table`; whether it was there.
+/// Removes the dotted `key` from `table` (`proxy[0].retries` reaches into an array of
+/// tables); whether it was there.
 fn remove(table: &mut Table, key: &str) -> bool {
-    match key.split_once('.') {
+    let (head, rest) = match key.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (key, None),
+    };
+    if let Some((name, index)) = head.strip_suffix(']').and_then(|h| h.split_once('[')) {
+        let Ok(index) = index.parse::<usize>() else {
+            return false;
+        };
+        return match (table.get_mut(name), rest) {
+            (Some(Value::Array(items)), None) if index < items.len() => {
+                items.remove(index);
+                true
+            }
+            (Some(Value::Array(items)), Some(rest)) => match items.get_mut(index) {
+                Some(Value::Table(inner)) => remove(inner, rest),
+                _ => false,
+            },
+            _ => false,
+        };
+    }
+    match rest {
         None => table.remove(key).is_some(),
-        Some((head, rest)) => match table.get_mut(head) {
+        Some(rest) => match table.get_mut(head) {
             Some(Value::Table(inner)) => remove(inner, rest),
             _ => false,
         },
@@ -375,6 +421,10 @@ fn from_text(key: &Key, text: &str) -> Result<Value, String> {
             .parse::<i64>()
             .map(Value::Integer)
             .map_err(|_| "expects an integer".to_owned()),
+        Kind::Tables => Err(format!(
+            "is a list of tables: write `[[{}]]` tables in the configuration file",
+            key.name
+        )),
         Kind::Bool => match text.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Ok(Value::Boolean(true)),
             "false" | "0" | "no" | "off" => Ok(Value::Boolean(false)),

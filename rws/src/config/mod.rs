@@ -21,6 +21,7 @@
 
 mod keys;
 mod loader;
+mod proxy;
 mod traffic;
 mod validate;
 mod values;
@@ -33,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use keys::{KEYS, Key, Kind};
 pub use loader::{ConfigError, Loaded, Loader, Origin};
+pub use proxy::ProxyConfig;
 pub use traffic::{CompressionConfig, IpFilterConfig, RateLimitConfig, SecurityHeadersConfig};
 pub use values::{ByteSize, HumanDuration};
 
@@ -85,6 +87,8 @@ pub struct Config {
     pub log: LogConfig,
     /// OpenTelemetry tracing.
     pub telemetry: TelemetryConfig,
+    /// `[[proxy]]` tables: path prefixes served by upstreams.
+    pub proxy: Vec<ProxyConfig>,
 }
 
 impl Default for Config {
@@ -110,6 +114,7 @@ impl Default for Config {
             endpoints: EndpointsConfig::default(),
             telemetry: TelemetryConfig::default(),
             log: LogConfig::default(),
+            proxy: Vec::new(),
         }
     }
 }

@@ -92,6 +92,7 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
             ),
         );
     }
+    proxies(config, &origin, &mut problems);
     problems
 }
 
@@ -190,4 +191,33 @@ fn valid_filter(spec: &str) -> bool {
                 Some((target, l)) => !target.trim().is_empty() && level(l),
                 None => level(directive),
             })
+}
+
+/// Each `[[proxy]]` table's problems, placed at the key's line, else at the table's.
+fn proxies(config: &Config, origin: &impl Fn(&str) -> Origin, problems: &mut Vec<String>) {
+    let mut paths = std::collections::HashMap::new();
+    for (index, proxy) in config.proxy.iter().enumerate() {
+        let table = format!("proxy[{index}]");
+        let at = |field: &str| match origin(&format!("{table}.{field}")) {
+            Origin::Default => origin(&table),
+            found => found,
+        };
+        for (field, why) in proxy.problems() {
+            problems.push(format!("{}: `{table}.{field}`: {why}", at(field)));
+        }
+        let path = proxy.path.trim_end_matches('/');
+        if let Some(first) = paths.insert(path.to_owned(), index) {
+            problems.push(format!(
+                "{}: `{table}.path`: {:?} is proxied already by proxy[{first}]",
+                at("path"),
+                proxy.path
+            ));
+        }
+        if path.is_empty() && config.root.is_some() {
+            problems.push(format!(
+                "{}: `{table}.path`: a proxy at / takes every path, and `root` serves them too",
+                at("path")
+            ));
+        }
+    }
 }

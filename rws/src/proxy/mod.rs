@@ -283,6 +283,12 @@ impl ReverseProxy {
         self.set(|c| c.via = Some(name))
     }
 
+    /// The problems of this proxy's settings, which [`App::build`](crate::App::build)
+    /// reports (a bad upstream URL, a weight of 0, no upstream, an unreadable `ca_root`).
+    pub fn problems(&self) -> Vec<String> {
+        self.config.problems.clone()
+    }
+
     fn shared(&self) -> Result<&Arc<Shared>, &str> {
         self.shared
             .get_or_init(|| Shared::start(&self.config))

@@ -40,8 +40,15 @@ pub(crate) fn app(
     if !endpoints.metrics.is_empty() && endpoints.metrics_address.is_none() {
         app = metrics_route(app, config, metrics);
     }
+    let proxies_root = config
+        .proxy
+        .iter()
+        .any(|p| p.path.trim_end_matches('/').is_empty());
+    app = proxies(app, config);
     app = match config.serve_dir() {
         Some(dir) => app.serve_dir("/", dir),
+        // A proxy at / answers every path the endpoints do not.
+        None if proxies_root => app,
         None => {
             let page = welcome_page(config);
             app.get("/", move || {
@@ -92,6 +99,21 @@ pub(crate) fn app(
     }
     if let Some(compression) = config.compression.layer() {
         app = app.wrap(compression);
+    }
+    app
+}
+
+/// The `[[proxy]]` tables, each as routes for its prefix and every path under it.
+fn proxies(mut app: App, config: &Config) -> App {
+    for table in &config.proxy {
+        // Validated with the configuration: a table that would not build never gets here.
+        let Ok(proxy) = table.reverse_proxy() else {
+            continue;
+        };
+        let prefix = table.path.trim_end_matches('/');
+        app = app
+            .any(if prefix.is_empty() { "/" } else { prefix }, proxy.clone())
+            .any(&format!("{prefix}/*rest"), proxy);
     }
     app
 }
