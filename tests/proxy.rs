@@ -155,6 +155,59 @@ async fn a_killed_upstream_is_ejected_without_a_5xx_and_returns_when_healthy() {
     }
 }
 
+/// The value of the series `line` starts with in a `/metrics` text.
+fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|rest| rest.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn by_default_a_refusing_upstream_costs_three_failures_and_no_client_sees_one() {
+    let (a, mut b) = (Nginx::start("a"), Nginx::start("b"));
+    let metrics = rws::metrics::Metrics::new();
+    let proxy = ReverseProxy::new([a.url(), b.url()]).metrics(&metrics);
+    let app = App::empty()
+        .get("/metrics", metrics.endpoint())
+        .any("/*rest", proxy);
+    let server = TestServer::start(app, |s| s).await;
+    b.kill();
+    let client = client();
+    for _ in 0..100 {
+        let res = client.get(server.url("/x")).send().await.unwrap();
+        assert_eq!(
+            res.status(),
+            200,
+            "a failed attempt is retried on the other upstream"
+        );
+    }
+    let text = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let b_failures = format!(
+        "rws_upstream_failures_total{{upstream=\"{}\",kind=\"connect\"}}",
+        b.url()
+    );
+    // Three refusals eject b for its 10 s cool-down: it gets nothing more.
+    assert_eq!(value(&text, &b_failures), Some(3.0), "{text}");
+    let a_answers = format!(
+        "rws_upstream_requests_total{{upstream=\"{}\",status=\"200\"}}",
+        a.url()
+    );
+    assert_eq!(value(&text, &a_answers), Some(100.0), "{text}");
+    let b_healthy = format!("rws_upstream_healthy{{upstream=\"{}\"}}", b.url());
+    assert_eq!(value(&text, &b_healthy), Some(0.0), "{text}");
+    assert!(
+        text.contains("rws_upstream_duration_seconds_count"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn refused_is_502_slow_is_504_none_left_is_503_and_no_address_is_shown() {
     let dead = format!("http://127.0.0.1:{}", free_port());
@@ -361,6 +414,19 @@ async fn the_binary_is_a_reverse_proxy_from_its_config_alone() {
     // What the binary answers itself is still its own.
     let health = client.get(rws.at("/healthz")).send().await.unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
+    let text = client
+        .get(rws.at("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let a_answers = format!(
+        "rws_upstream_requests_total{{upstream=\"{}\",status=\"200\"}}",
+        a.url()
+    );
+    assert!(value(&text, &a_answers).is_some_and(|n| n >= 2.0), "{text}");
     let welcome = client.get(rws.at("/")).send().await.unwrap();
     assert!(welcome.text().await.unwrap().contains("<html"));
 
@@ -403,4 +469,38 @@ fn bad_proxy_tables_are_all_reported_with_their_lines() {
         "{}",
         String::from_utf8_lossy(&set.stderr)
     );
+}
+
+#[tokio::test]
+async fn the_upstream_request_carries_the_server_span_as_its_parent() {
+    let up = Nginx::start("a");
+    let telemetry = rws::otel::Telemetry::builder()
+        .endpoint(format!("http://127.0.0.1:{}", free_port()))
+        .build()
+        .unwrap();
+    let app = App::empty()
+        .any("/*rest", ReverseProxy::new([up.url()]))
+        .wrap(telemetry.layer());
+    let server = TestServer::start(app, |s| s).await;
+    let res = client()
+        .get(server.url("/headers"))
+        .header(
+            "traceparent",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = received(res).await;
+    let parts: Vec<&str> = got["traceparent"].split('-').collect();
+    assert_eq!(parts.len(), 4, "{got:?}");
+    assert_eq!(
+        parts[1], "0af7651916cd43dd8448eb211c80319c",
+        "the caller's trace goes on"
+    );
+    assert_ne!(
+        parts[2], "b7ad6b7169203331",
+        "parented on rws's server span, not the caller's"
+    );
+    assert_eq!(parts[3], "01");
 }

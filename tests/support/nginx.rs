@@ -53,7 +53,7 @@ http {{
         location = /healthz {{ return 200 "ok\n"; }}
         location ~ /headers$ {{
             default_type text/plain;
-            return 200 "name={name}\nhost=$http_host\nconnection=$http_connection\nkeep-alive=$http_keep_alive\nte=$http_te\nx-hop=$http_x_hop\nproxy-authorization=$http_proxy_authorization\nupgrade=$http_upgrade\nx-forwarded-for=$http_x_forwarded_for\nx-forwarded-proto=$http_x_forwarded_proto\nx-forwarded-host=$http_x_forwarded_host\nforwarded=$http_forwarded\nuri=$request_uri\n";
+            return 200 "name={name}\nhost=$http_host\nconnection=$http_connection\nkeep-alive=$http_keep_alive\nte=$http_te\nx-hop=$http_x_hop\nproxy-authorization=$http_proxy_authorization\nupgrade=$http_upgrade\nx-forwarded-for=$http_x_forwarded_for\nx-forwarded-proto=$http_x_forwarded_proto\nx-forwarded-host=$http_x_forwarded_host\nforwarded=$http_forwarded\nuri=$request_uri\ntraceparent=$http_traceparent\n";
         }}
         location / {{
             default_type text/plain;

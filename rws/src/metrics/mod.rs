@@ -17,6 +17,10 @@
 //! | `rws_connections_total` | counter | |
 //! | `rws_received_bytes_total`, `rws_sent_bytes_total` | counter | |
 //! | `rws_uptime_seconds` | gauge | |
+//! | `rws_upstream_requests_total` | counter ([`ReverseProxy::metrics`]) | `upstream`, `status` |
+//! | `rws_upstream_failures_total` | counter | `upstream`, `kind` (`connect`, `reset`, `timeout`) |
+//! | `rws_upstream_duration_seconds` | histogram (until the upstream's response head) | `upstream` |
+//! | `rws_upstream_healthy` | gauge (1 taking traffic, 0 ejected or failing checks) | `upstream` |
 //!
 //! `path` is the pattern (`/users/:id`), or `<unmatched>` for every request no route matched;
 //! `method` is one of the seven common methods or `other`: a client cannot grow the series.
@@ -43,9 +47,12 @@
 //! ```
 //!
 //! [`MatchedPath`]: crate::extract::MatchedPath
+//! [`ReverseProxy::metrics`]: https://docs.rs/rws/latest/rws/proxy/struct.ReverseProxy.html#method.metrics
 
 mod exposition;
 mod route;
+#[cfg(feature = "proxy")]
+mod upstream;
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;
@@ -59,6 +66,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
 pub use route::MetricsLayer;
+#[cfg(feature = "proxy")]
+pub(crate) use upstream::UpstreamSeries;
 
 use crate::server::observer::ConnectionObserver;
 use crate::{Request, Response};
@@ -93,6 +102,8 @@ struct Inner {
     // atomic add, and series never seen stay out of the exposition.
     requests: Vec<OnceLock<Counter>>,
     routes: Arc<route::RouteMetrics>,
+    #[cfg(feature = "proxy")]
+    upstreams: OnceLock<Arc<upstream::UpstreamMetrics>>,
     open: Gauge,
     accepted: Counter,
     bytes_in: Counter,
@@ -176,6 +187,8 @@ impl Metrics {
                 requests_family,
                 requests,
                 routes,
+                #[cfg(feature = "proxy")]
+                upstreams: OnceLock::new(),
                 open,
                 accepted,
                 bytes_in,
@@ -200,6 +213,20 @@ impl Metrics {
         if let Ok(mut registry) = self.inner.registry.lock() {
             f(&mut registry);
         }
+    }
+
+    /// The reverse proxy's families, registered on first use.
+    #[cfg(feature = "proxy")]
+    pub(crate) fn upstreams(&self) -> Arc<upstream::UpstreamMetrics> {
+        let families = self.inner.upstreams.get_or_init(|| {
+            let mut made = None;
+            self.register(|registry| made = Some(upstream::UpstreamMetrics::new(registry)));
+            // A poisoned registry lock: the series still count, unexposed.
+            Arc::new(
+                made.unwrap_or_else(|| upstream::UpstreamMetrics::new(&mut Registry::default())),
+            )
+        });
+        Arc::clone(families)
     }
 
     /// The `OpenMetrics` text exposition of every metric.

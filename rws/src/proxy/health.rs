@@ -49,8 +49,10 @@ pub(super) async fn run(shared: Weak<Shared>, check: HealthCheck) {
             .iter()
             .map(|upstream| probe(&shared, upstream, &check));
         let results = futures_util::future::join_all(probes).await;
-        for (upstream, ok) in shared.upstreams.iter().zip(results) {
-            record(upstream, ok, &check);
+        for (index, (upstream, ok)) in shared.upstreams.iter().zip(results).enumerate() {
+            if let Some(now) = record(upstream, ok, &check) {
+                shared.report.healthy(index, now);
+            }
         }
     }
 }
@@ -76,11 +78,12 @@ async fn probe(shared: &Shared, upstream: &Upstream, check: &HealthCheck) -> boo
     matches!(answer, Ok(Ok(res)) if res.status().is_success() || res.status().is_redirection())
 }
 
-fn record(upstream: &Upstream, ok: bool, check: &HealthCheck) {
+/// Counts a probe's result; the new verdict when it changes.
+fn record(upstream: &Upstream, ok: bool, check: &HealthCheck) -> Option<bool> {
     let healthy = upstream.healthy.load(Ordering::Relaxed);
     if ok == healthy {
         upstream.streak.store(0, Ordering::Relaxed);
-        return;
+        return None;
     }
     let streak = upstream.streak.fetch_add(1, Ordering::Relaxed) + 1;
     if streak >= if healthy { check.fall } else { check.rise } {
@@ -91,5 +94,7 @@ fn record(upstream: &Upstream, ok: bool, check: &HealthCheck) {
         } else {
             tracing::warn!(upstream = %upstream.name, "upstream fails its health checks: taken out");
         }
+        return Some(ok);
     }
+    None
 }

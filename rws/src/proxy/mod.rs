@@ -26,6 +26,7 @@ mod balance;
 mod client;
 mod forward;
 mod health;
+mod report;
 mod upstream;
 
 use std::future::Future;
@@ -80,6 +81,8 @@ struct Config {
     prefix: String,
     rewrite_host: bool,
     via: Option<String>,
+    #[cfg(feature = "metrics")]
+    metrics: Option<crate::metrics::Metrics>,
     problems: Vec<String>,
 }
 
@@ -137,6 +140,8 @@ impl ReverseProxy {
                 prefix: "/".to_owned(),
                 rewrite_host: false,
                 via: None,
+                #[cfg(feature = "metrics")]
+                metrics: None,
                 problems,
             }),
             shared: Arc::default(),
@@ -276,6 +281,19 @@ impl ReverseProxy {
         self.set(|c| c.rewrite_host = true)
     }
 
+    /// Reports every upstream into `metrics`: `rws_upstream_requests_total{upstream,status}`,
+    /// `rws_upstream_failures_total{upstream,kind}` (`connect`, `reset`, `timeout`),
+    /// `rws_upstream_duration_seconds{upstream}` (until the response head) and
+    /// `rws_upstream_healthy{upstream}` (1 while it takes traffic). `upstream` is the URL as
+    /// configured.
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    #[must_use]
+    pub fn metrics(self, metrics: &crate::metrics::Metrics) -> Self {
+        let metrics = metrics.clone();
+        self.set(|c| c.metrics = Some(metrics))
+    }
+
     /// Adds `Via: 1.1 {name}` to requests and responses.
     #[must_use]
     pub fn via(self, name: impl Into<String>) -> Self {
@@ -314,6 +332,7 @@ struct Shared {
     upstreams: Box<[Upstream]>,
     balancer: balance::Balancer,
     client: client::Client,
+    report: report::Report,
     config: Config,
     epoch: Instant,
     // Requests in flight and retries in flight, for the retry budget.
@@ -331,7 +350,13 @@ impl Shared {
             .iter()
             .map(|(url, weight)| Upstream::parse(url, *weight))
             .collect::<Result<Box<[_]>, _>>()?;
+        let names = upstreams.iter().map(|u| u.name.as_str());
+        #[cfg(feature = "metrics")]
+        let report = report::Report::new(config.metrics.as_ref(), names);
+        #[cfg(not(feature = "metrics"))]
+        let report = report::Report::new(None, names);
         let shared = Arc::new(Shared {
+            report,
             balancer: balance::Balancer::new(config.strategy.clone(), &upstreams),
             upstreams,
             client: client::build(&config.client)?,
@@ -392,11 +417,16 @@ impl Shared {
                 self.retrying.fetch_add(1, Ordering::Relaxed);
                 Decrement(&self.retrying)
             });
+            let sent = Instant::now();
             let outcome = self.send(index, &parts, &target, body).await;
             drop(retrying);
             match outcome {
                 Ok(mut res) => {
                     upstream.succeeded();
+                    let seconds = sent.elapsed().as_secs_f64();
+                    let usable = upstream.usable(millis_since(self.epoch));
+                    self.report
+                        .answered(index, res.status().as_u16(), seconds, usable);
                     if res.status() == StatusCode::SWITCHING_PROTOCOLS
                         && let Some(client_side) = on_upgrade
                     {
@@ -409,6 +439,8 @@ impl Shared {
                 Err(failed) => {
                     let ejected = self.config.max_fails > 0
                         && upstream.failed(self.config.max_fails, self.config.fail_timeout, now);
+                    let usable = upstream.usable(millis_since(self.epoch));
+                    self.report.failed(index, failed.kind(), usable);
                     tracing::warn!(
                         upstream = %upstream.name,
                         attempt = attempt + 1,
@@ -590,6 +622,15 @@ impl Failure {
     /// this would not be asked): not after a timeout, which would double the wait.
     fn retryable(&self) -> bool {
         matches!(self, Failure::Connect(_) | Failure::Reset(_))
+    }
+
+    /// The `kind` label of `rws_upstream_failures_total`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Failure::Connect(_) => "connect",
+            Failure::Timeout => "timeout",
+            Failure::Reset(_) | Failure::NoUpstream | Failure::BadTarget => "reset",
+        }
     }
 
     fn describe(&self) -> String {

@@ -44,7 +44,7 @@ pub(crate) fn app(
         .proxy
         .iter()
         .any(|p| p.path.trim_end_matches('/').is_empty());
-    app = proxies(app, config);
+    app = proxies(app, config, metrics);
     app = match config.serve_dir() {
         Some(dir) => app.serve_dir("/", dir),
         // A proxy at / answers every path the endpoints do not.
@@ -104,12 +104,13 @@ pub(crate) fn app(
 }
 
 /// The `[[proxy]]` tables, each as routes for its prefix and every path under it.
-fn proxies(mut app: App, config: &Config) -> App {
+fn proxies(mut app: App, config: &Config, metrics: &Metrics) -> App {
     for table in &config.proxy {
         // Validated with the configuration: a table that would not build never gets here.
         let Ok(proxy) = table.reverse_proxy() else {
             continue;
         };
+        let proxy = proxy.metrics(metrics);
         let prefix = table.path.trim_end_matches('/');
         app = app
             .any(if prefix.is_empty() { "/" } else { prefix }, proxy.clone())
