@@ -33,6 +33,7 @@ impl Nginx {
         let dir =
             std::env::temp_dir().join(format!("rws-nginx-{name}-{port}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("logs")).expect("nginx dir");
+        std::fs::create_dir_all(dir.join("files")).expect("nginx files dir");
         let conf = format!(
             r#"daemon off;
 master_process off;
@@ -55,6 +56,7 @@ http {{
             default_type text/plain;
             return 200 "name={name}\nhost=$http_host\nconnection=$http_connection\nkeep-alive=$http_keep_alive\nte=$http_te\nx-hop=$http_x_hop\nproxy-authorization=$http_proxy_authorization\nupgrade=$http_upgrade\nx-forwarded-for=$http_x_forwarded_for\nx-forwarded-proto=$http_x_forwarded_proto\nx-forwarded-host=$http_x_forwarded_host\nforwarded=$http_forwarded\nuri=$request_uri\ntraceparent=$http_traceparent\n";
         }}
+        location /files/ {{ alias {dir}/files/; }}
         location / {{
             default_type text/plain;
             add_header X-Upstream {name};
@@ -91,6 +93,12 @@ http {{
             dir,
             child: Some(child),
         }
+    }
+
+    /// A file of `len` bytes (sparse: zeros, no disk) it serves at `/files/{name}`.
+    pub fn sparse_file(&self, name: &str, len: u64) {
+        let file = std::fs::File::create(self.dir.join("files").join(name)).expect("create");
+        file.set_len(len).expect("set_len");
     }
 
     pub fn url(&self) -> String {

@@ -48,7 +48,14 @@ impl FromRequest for BodyStream {
             .extensions()
             .get::<RequestContext>()
             .map_or(DEFAULT_BODY_LIMIT, |ctx| ctx.body_limit);
-        let body = req.into_body();
+        BodyStream::limited(req.into_body(), limit)
+    }
+}
+
+impl BodyStream {
+    /// `body` under `limit`: refused at once when its length says it is over, cut off with
+    /// [`BodyRejection::TooLarge`] when it grows past it.
+    pub(crate) fn limited(body: crate::Body, limit: usize) -> Result<Self, BodyRejection> {
         if body.size_hint().lower() > limit as u64 {
             return Err(BodyRejection::TooLarge { limit });
         }

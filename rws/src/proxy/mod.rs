@@ -384,6 +384,11 @@ impl Shared {
         let upgrade = forward::upgrade(req.headers());
         let on_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
         let (mut parts, body) = req.into_parts();
+        // The app's body limit holds for what passes through as for what a handler reads.
+        let body = match limited(&parts, body) {
+            Ok(body) => body,
+            Err(rejection) => return rejection.into_response(),
+        };
         let Some(target) = self.target(&parts.uri) else {
             return Error::not_found("no such path behind this proxy").into_response();
         };
@@ -436,6 +441,7 @@ impl Shared {
                     }
                     return self.answer(index, res);
                 }
+                Err(failed @ Failure::Body(_)) => return failed.into_response(),
                 Err(failed) => {
                     let ejected = self.config.max_fails > 0
                         && upstream.failed(self.config.max_fails, self.config.fail_timeout, now);
@@ -545,6 +551,9 @@ impl Shared {
         let res = match sent {
             Ok(Ok(res)) => return Ok(res),
             Ok(Err(e)) if e.is_connect() => Err(Failure::Connect(e.to_string())),
+            Ok(Err(e)) if client_body_failed(&e).is_some() => Err(Failure::Body(
+                client_body_failed(&e).map_or(413, |s| s.as_u16()),
+            )),
             Ok(Err(e)) => Err(Failure::Reset(e.to_string())),
             Err(_) => Err(Failure::Timeout),
         };
@@ -608,9 +617,58 @@ fn is_idempotent(method: &Method) -> bool {
     )
 }
 
+/// The request body under the app's body limit (the route's, when it has one).
+fn limited(
+    parts: &http::request::Parts,
+    body: Body,
+) -> Result<Body, crate::extract::BodyRejection> {
+    if http_body::Body::is_end_stream(&body) {
+        return Ok(body);
+    }
+    let limit = parts
+        .extensions
+        .get::<RequestContext>()
+        .map_or(crate::context::DEFAULT_BODY_LIMIT, |ctx| ctx.body_limit);
+    let stream = crate::extract::BodyStream::limited(body, limit)?;
+    Ok(Body::from_stream(futures_util::TryStreamExt::map_err(
+        stream,
+        |rejection| {
+            use crate::extract::Rejection as _;
+            ClientBody(rejection.status())
+        },
+    )))
+}
+
+/// The client's body failed: over the limit (413) or broken off (400).
+#[derive(Debug)]
+struct ClientBody(StatusCode);
+
+impl std::fmt::Display for ClientBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the client's request body failed ({})", self.0)
+    }
+}
+
+impl std::error::Error for ClientBody {}
+
+/// The status for the client when sending failed because of its own body: over the limit
+/// (413) or broken off (400). Not the upstream's fault.
+fn client_body_failed(error: &(dyn std::error::Error + 'static)) -> Option<StatusCode> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(ClientBody(status)) = e.downcast_ref::<ClientBody>() {
+            return Some(*status);
+        }
+        cause = e.source();
+    }
+    None
+}
+
 /// Why an attempt failed.
 enum Failure {
     NoUpstream,
+    /// The client's body was over the limit or broke off: its status.
+    Body(u16),
     BadTarget,
     Connect(String),
     Reset(String),
@@ -629,13 +687,16 @@ impl Failure {
         match self {
             Failure::Connect(_) => "connect",
             Failure::Timeout => "timeout",
-            Failure::Reset(_) | Failure::NoUpstream | Failure::BadTarget => "reset",
+            Failure::Reset(_) | Failure::NoUpstream | Failure::BadTarget | Failure::Body(_) => {
+                "reset"
+            }
         }
     }
 
     fn describe(&self) -> String {
         match self {
             Failure::NoUpstream => "no upstream available".to_owned(),
+            Failure::Body(status) => format!("the client's body failed ({status})"),
             Failure::BadTarget => "the path cannot be sent on".to_owned(),
             Failure::Connect(e) => format!("could not connect: {e}"),
             Failure::Reset(e) => format!("no answer: {e}"),
@@ -651,6 +712,9 @@ impl IntoResponse for Failure {
                 .with_detail("no upstream is available to answer")
                 .with_header(header::RETRY_AFTER, HeaderValue::from_static("1")),
             Failure::BadTarget => Error::bad_request("this request target cannot be passed on"),
+            Failure::Body(413) => Error::new(StatusCode::PAYLOAD_TOO_LARGE)
+                .with_detail("the request body is larger than this server accepts"),
+            Failure::Body(_) => Error::bad_request("the request body broke off"),
             Failure::Connect(_) | Failure::Reset(_) => Error::new(StatusCode::BAD_GATEWAY)
                 .with_detail("the upstream server could not be reached or gave no valid answer"),
             Failure::Timeout => Error::new(StatusCode::GATEWAY_TIMEOUT)

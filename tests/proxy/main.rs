@@ -2,7 +2,10 @@
 //! answering its own name) and, for WebSocket, the Python `websockets` echo server. Traffic
 //! comes from reqwest, a client rws did not write.
 
+#[path = "../support/mod.rs"]
 mod support;
+
+mod memory;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -18,6 +21,32 @@ async fn serve(proxy: ReverseProxy) -> TestServer {
         |s| s,
     )
     .await
+}
+
+/// A Python peer of tests/peers serving on `port`, once it says it is ready; killed when
+/// dropped.
+async fn python_server(script: &str, port: u16) -> tokio::process::Child {
+    let mut child = tokio::process::Command::new(support::PYTHON)
+        .arg(format!(
+            "{}/../tests/peers/{script}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg(port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python peers (scripts/setup)");
+    let mut ready = tokio::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::io::AsyncBufReadExt::read_line(&mut ready, &mut line),
+    )
+    .await
+    .expect("the peer is ready in time")
+    .expect("its first line");
+    assert_eq!(line.trim(), "ready", "{script}");
+    child
 }
 
 fn client() -> reqwest::Client {
@@ -323,25 +352,7 @@ async fn a_websocket_session_passes_through_with_its_forwarding_headers() {
     use tokio_tungstenite::tungstenite::Message;
 
     let port = free_port();
-    let mut echo = tokio::process::Command::new(support::PYTHON)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/peers/ws_echo_server.py"
-        ))
-        .arg(port.to_string())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python websockets (scripts/setup)");
-    let mut ready = tokio::io::BufReader::new(echo.stdout.take().unwrap());
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(20),
-        tokio::io::AsyncBufReadExt::read_line(&mut ready, &mut line),
-    )
-    .await
-    .expect("echo server ready in time")
-    .unwrap();
+    let _echo = python_server("ws_echo_server.py", port).await;
     let server = serve(ReverseProxy::new([format!("http://127.0.0.1:{port}")])).await;
     let url = format!("ws://{}/chat", server.addr);
     let socket = server.connect().await;
@@ -471,7 +482,9 @@ fn bad_proxy_tables_are_all_reported_with_their_lines() {
     );
 }
 
-#[tokio::test]
+// Multi-threaded, and the exporter shut down before the runtime ends: the SDK's shutdown blocks
+// its thread on the export task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upstream_request_carries_the_server_span_as_its_parent() {
     let up = Nginx::start("a");
     let telemetry = rws::otel::Telemetry::builder()
@@ -503,4 +516,46 @@ async fn the_upstream_request_carries_the_server_span_as_its_parent() {
         "parented on rws's server span, not the caller's"
     );
     assert_eq!(parts[3], "01");
+    server.stop().await.unwrap();
+    telemetry.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_apps_body_limit_holds_for_what_passes_through() {
+    let port = free_port();
+    let _sink = python_server("upload_sink.py", port).await;
+    let proxy = ReverseProxy::new([format!("http://127.0.0.1:{port}")]);
+    let app = App::empty().any("/*rest", proxy).body_limit(1024);
+    let server = TestServer::start(app, |s| s).await;
+    let client = client();
+    let fits = client
+        .post(server.url("/up"))
+        .body(vec![1u8; 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fits.text().await.unwrap(), "1024");
+    // Said too long up front: refused before any upstream is asked.
+    let declared = client
+        .post(server.url("/up"))
+        .body(vec![1u8; 4096])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declared.status(), 413);
+    // Streamed past the limit: cut off, and a 413, not a 502 against the upstream.
+    let chunks = futures_util::stream::iter(
+        (0..8).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![1u8; 512]))),
+    );
+    let streamed = client
+        .post(server.url("/up"))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), 413);
+    assert_eq!(
+        streamed.headers()["content-type"],
+        "application/problem+json"
+    );
 }
