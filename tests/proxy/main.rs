@@ -559,3 +559,39 @@ async fn the_apps_body_limit_holds_for_what_passes_through() {
         "application/problem+json"
     );
 }
+
+#[tokio::test]
+async fn https_upstreams_are_verified_against_the_roots_given_and_speak_http2() {
+    let dir = support::bin::Folder::new("proxy-tls");
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    dir.file("cert.pem", key.cert.pem());
+    dir.file("key.pem", key.signing_key.serialize_pem());
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let up = Nginx::start_tls("tls", &cert, &key);
+    let url = format!("https://localhost:{}", up.port);
+
+    let trusted = ReverseProxy::new([url.as_str()]).ca_root(&cert);
+    let server = serve(trusted).await;
+    let res = client().get(server.url("/headers")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let got = received(client().get(server.url("/headers")).send().await.unwrap()).await;
+    assert_eq!(got.get("name").map(String::as_str), Some("tls"), "{got:?}");
+    assert_eq!(got["sni"], "localhost", "SNI names the upstream's host");
+    assert_eq!(got["protocol"], "HTTP/2.0", "ALPN chose HTTP/2");
+
+    // The Mozilla roots do not know this certificate: no answer is taken from it.
+    let untrusted = serve(ReverseProxy::new([url.as_str()]).retries(0)).await;
+    let res = client()
+        .get(untrusted.url("/headers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+
+    let missing = ReverseProxy::new([url.as_str()]).ca_root(dir.path().join("none.pem"));
+    assert!(
+        missing.problems()[0].contains("none.pem"),
+        "{:?}",
+        missing.problems()
+    );
+}

@@ -30,6 +30,21 @@ impl Nginx {
 
     /// Starts nginx named `name` on `port`.
     pub fn start_on(name: &str, port: u16) -> Nginx {
+        Nginx::start_with(name, port, "")
+    }
+
+    /// Starts nginx named `name` serving HTTPS (HTTP/2 by ALPN) with the PEM certificate chain
+    /// and key at `cert` and `key`.
+    pub fn start_tls(name: &str, cert: &std::path::Path, key: &std::path::Path) -> Nginx {
+        let tls = format!(
+            " ssl http2;\n        ssl_certificate {};\n        ssl_certificate_key {}",
+            cert.display(),
+            key.display()
+        );
+        Nginx::start_with(name, free_port(), &tls)
+    }
+
+    fn start_with(name: &str, port: u16, tls: &str) -> Nginx {
         let dir =
             std::env::temp_dir().join(format!("rws-nginx-{name}-{port}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("logs")).expect("nginx dir");
@@ -50,11 +65,11 @@ http {{
     scgi_temp_path {dir}/scgi;
     keepalive_requests 100000;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{tls};
         location = /healthz {{ return 200 "ok\n"; }}
         location ~ /headers$ {{
             default_type text/plain;
-            return 200 "name={name}\nhost=$http_host\nconnection=$http_connection\nkeep-alive=$http_keep_alive\nte=$http_te\nx-hop=$http_x_hop\nproxy-authorization=$http_proxy_authorization\nupgrade=$http_upgrade\nx-forwarded-for=$http_x_forwarded_for\nx-forwarded-proto=$http_x_forwarded_proto\nx-forwarded-host=$http_x_forwarded_host\nforwarded=$http_forwarded\nuri=$request_uri\ntraceparent=$http_traceparent\n";
+            return 200 "name={name}\nhost=$http_host\nconnection=$http_connection\nkeep-alive=$http_keep_alive\nte=$http_te\nx-hop=$http_x_hop\nproxy-authorization=$http_proxy_authorization\nupgrade=$http_upgrade\nx-forwarded-for=$http_x_forwarded_for\nx-forwarded-proto=$http_x_forwarded_proto\nx-forwarded-host=$http_x_forwarded_host\nforwarded=$http_forwarded\nuri=$request_uri\ntraceparent=$http_traceparent\nprotocol=$server_protocol\nsni=$ssl_server_name\n";
         }}
         location /files/ {{ alias {dir}/files/; }}
         location / {{

@@ -89,8 +89,9 @@ pub(super) fn build(options: &ClientOptions) -> Result<Client, String> {
         .pool_idle_timeout(options.pool_idle_timeout)
         .pool_max_idle_per_host(options.max_idle_per_upstream)
         .http2_only(options.http2_only)
-        // The proxy writes Host itself (preserved or rewritten).
-        .set_host(false)
+        // A request without Host (rewritten, or to an https:// or HTTP/2 upstream) gets the
+        // upstream's on HTTP/1.1; the proxy sets the client's itself where it is kept.
+        .set_host(true)
         // A request the pool could not send on a connection that just closed is ours to
         // retry (or not): the budget decides, not the pool.
         .retry_canceled_requests(true)

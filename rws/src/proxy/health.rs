@@ -62,13 +62,9 @@ async fn probe(shared: &Shared, upstream: &Upstream, check: &HealthCheck) -> boo
     let Ok(uri) = upstream.uri(&check.path) else {
         return false;
     };
-    let Ok(host) = header::HeaderValue::from_str(upstream.authority.as_str()) else {
-        return false;
-    };
     let Ok(req) = Request::builder()
         .method(Method::GET)
         .uri(uri)
-        .header(header::HOST, host)
         .header(header::USER_AGENT, "rws-health-check")
         .body(Body::empty())
     else {

@@ -275,7 +275,8 @@ impl ReverseProxy {
     }
 
     /// Sends the upstream's own host as `Host` instead of the client's (which it keeps in
-    /// `X-Forwarded-Host`).
+    /// `X-Forwarded-Host`). Always so for `https://` and HTTP/2 upstreams, where the host must
+    /// agree with the TLS server name and `:authority`.
     #[must_use]
     pub fn rewrite_host(self) -> Self {
         self.set(|c| c.rewrite_host = true)
@@ -540,10 +541,15 @@ impl Shared {
         *req.uri_mut() = uri;
         *req.headers_mut() = parts.headers.clone();
         *req.version_mut() = Version::HTTP_11;
-        if self.config.rewrite_host
-            && let Ok(host) = HeaderValue::from_str(upstream.authority.as_str())
-        {
-            req.headers_mut().insert(header::HOST, host);
+        // Over TLS the host must agree with SNI, and over HTTP/2 with `:authority`, which both
+        // name the upstream: the client's host stays in X-Forwarded-Host.
+        let rewrite = self.config.rewrite_host
+            || self.config.client.http2_only
+            || upstream.scheme == http::uri::Scheme::HTTPS;
+        if rewrite {
+            // The client fills it in from the URI on HTTP/1.1; HTTP/2 has `:authority` alone
+            // (nginx refuses a Host beside it as a duplicate).
+            req.headers_mut().remove(header::HOST);
         }
         upstream.start();
         let sent =
