@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::{Method, Request, header};
 
-use super::Shared;
+use super::shared::Shared;
 use super::upstream::Upstream;
 use crate::Body;
 

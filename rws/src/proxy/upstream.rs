@@ -1,5 +1,6 @@
 //! One upstream: where it is, its weight, and what is known of its health.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -120,6 +121,28 @@ impl Upstream {
         self.failures
             .store(limit.saturating_sub(1), Ordering::Relaxed);
         true
+    }
+}
+
+/// A request in flight on one upstream of a group, its response body or upgraded connection
+/// included: least connections reads the count, so it ends only when they do.
+pub(super) struct InFlight(Arc<[Upstream]>, usize);
+
+impl InFlight {
+    /// Counts one more request on `upstreams[index]` (already started by `Upstream::start`).
+    pub(super) fn new(upstreams: &Arc<[Upstream]>, index: usize) -> Self {
+        InFlight(Arc::clone(upstreams), index)
+    }
+
+    /// The upstream's name, for the log.
+    pub(super) fn name(&self) -> &str {
+        &self.0[self.1].name
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0[self.1].finish();
     }
 }
 
