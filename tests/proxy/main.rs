@@ -595,3 +595,34 @@ async fn https_upstreams_are_verified_against_the_roots_given_and_speak_http2() 
         missing.problems()
     );
 }
+
+#[tokio::test]
+async fn an_upstream_silent_in_the_middle_of_its_body_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    // Sends a head and 4 of its 100 bytes, then nothing, holding the connection open.
+    let stalling = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", stalling.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = stalling.accept().await {
+            let mut head = [0u8; 4096];
+            let _ = socket.read(&mut head).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhalf")
+                .await;
+            held.push(socket);
+        }
+    });
+    let proxy = ReverseProxy::new([url.as_str()]).idle_timeout(Duration::from_millis(300));
+    let server = serve(proxy).await;
+    let res = client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body = tokio::time::timeout(Duration::from_secs(10), res.bytes())
+        .await
+        .expect("the body ends (cut off), rather than hanging");
+    assert!(
+        body.is_err(),
+        "a short body is an error to the client: {body:?}"
+    );
+}

@@ -28,6 +28,14 @@ pub(super) fn upgrade(headers: &HeaderMap) -> Option<HeaderValue> {
 
 /// Removes the hop-by-hop fields: the fixed ones, `Upgrade`, and every name `Connection` lists.
 pub(super) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Most requests carry none: one pass over the names (standard ones compare as integers)
+    // instead of a hashed removal per hop-by-hop name.
+    let any = headers
+        .keys()
+        .any(|name| *name == header::UPGRADE || HOP_BY_HOP.contains(name));
+    if !any {
+        return;
+    }
     let listed: Vec<HeaderName> = crate::header_list::elements(headers, &header::CONNECTION)
         .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
         .collect();
@@ -67,25 +75,36 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 /// headers it sent are dropped first: a client cannot pass itself off as someone else.
 pub(super) fn add_forwarded(headers: &mut HeaderMap, client: &Client<'_>) {
     if !client.trusted {
-        for name in [
+        let forwarding = [
             &X_FORWARDED_FOR,
             &X_FORWARDED_PROTO,
             &X_FORWARDED_HOST,
             &header::FORWARDED,
-        ] {
-            headers.remove(name);
+        ];
+        if headers.keys().any(|name| forwarding.contains(&name)) {
+            for name in forwarding {
+                headers.remove(name);
+            }
         }
     }
     let Some(peer) = client.peer.map(|ip| ip.to_canonical()) else {
         return;
     };
-    append(headers, X_FORWARDED_FOR, &peer.to_string());
-    let node = match peer {
-        IpAddr::V4(ip) => ip.to_string(),
+    let address = peer.to_string();
+    append(headers, X_FORWARDED_FOR, &address);
+    let mut element = String::with_capacity(64);
+    element.push_str("for=");
+    match peer {
+        IpAddr::V4(_) => element.push_str(&address),
         // RFC 7239 §6: an IPv6 node is bracketed, and then quoted.
-        IpAddr::V6(ip) => format!("\"[{ip}]\""),
-    };
-    let mut element = format!("for={node};proto={}", client.proto);
+        IpAddr::V6(_) => {
+            element.push_str("\"[");
+            element.push_str(&address);
+            element.push_str("]\"");
+        }
+    }
+    element.push_str(";proto=");
+    element.push_str(client.proto);
     // A host that is not a plain name or address is left out rather than quoted wrongly.
     if let Some(host) = client.host.and_then(|h| h.to_str().ok())
         && host
@@ -115,6 +134,12 @@ pub(super) fn add_forwarded(headers: &mut HeaderMap, client: &Client<'_>) {
 /// Appends `value` to the `name` list, folding its field lines into one (they are one list,
 /// RFC 9110 §5.3). A line that is not text is dropped rather than passed on garbled.
 fn append(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+    if !headers.contains_key(&name) {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+        return;
+    }
     let mut list = String::new();
     for line in headers
         .get_all(&name)

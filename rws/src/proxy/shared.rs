@@ -88,7 +88,13 @@ impl Shared {
         } else {
             1
         };
-        let client = ClientIpInfo::of(&parts);
+        // Only the client-address ring needs it: a state lookup and a header walk otherwise spared.
+        let client = matches!(
+            self.config.strategy,
+            balance::LoadBalancing::ConsistentHash(balance::HashKey::ClientIp)
+        )
+        .then(|| ClientIpInfo::of(&parts))
+        .flatten();
         let mut body = Some(body);
         let mut tried: Vec<usize> = Vec::new();
         let mut failure = Failure::NoUpstream;
