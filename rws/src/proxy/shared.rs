@@ -93,7 +93,7 @@ impl Shared {
             self.config.strategy,
             balance::LoadBalancing::ConsistentHash(balance::HashKey::ClientIp)
         )
-        .then(|| ClientIpInfo::of(&parts))
+        .then(|| crate::extract::ClientIp::of(&parts.extensions, &parts.headers))
         .flatten();
         let mut body = Some(body);
         let mut tried: Vec<usize> = Vec::new();
@@ -251,10 +251,10 @@ impl Shared {
         let res = match sent {
             Ok(Ok(res)) => return Ok(res),
             Ok(Err(e)) if e.is_connect() => Err(Failure::Connect(e.to_string())),
-            Ok(Err(e)) if client_body_failed(&e).is_some() => Err(Failure::Body(
-                client_body_failed(&e).map_or(413, |s| s.as_u16()),
-            )),
-            Ok(Err(e)) => Err(Failure::Reset(e.to_string())),
+            Ok(Err(e)) => match client_body_failed(&e) {
+                Some(status) => Err(Failure::Body(status.as_u16())),
+                None => Err(Failure::Reset(e.to_string())),
+            },
             Err(_) => Err(Failure::Timeout),
         };
         upstream.finish();
@@ -288,15 +288,6 @@ struct Decrement<'a>(&'a AtomicUsize);
 impl Drop for Decrement<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// The client's address as `ClientIp` sees it, for hashing.
-struct ClientIpInfo;
-
-impl ClientIpInfo {
-    fn of(parts: &http::request::Parts) -> Option<std::net::IpAddr> {
-        crate::extract::ClientIp::of(&parts.extensions, &parts.headers)
     }
 }
 
