@@ -8,7 +8,7 @@
 //! a hint that lists fewer types.
 
 /// Every feature of `rws` (checked against its Cargo.toml below).
-const FEATURES: [&str; 16] = [
+const FEATURES: [&str; 17] = [
     "logging",
     "validate",
     "fs",
@@ -25,6 +25,7 @@ const FEATURES: [&str; 16] = [
     "auth",
     "ws",
     "proxy",
+    "cache",
 ];
 
 /// Whether every feature of `rws` is on, the set the `.stderr` files were recorded with.
@@ -45,6 +46,7 @@ const RECORDED_FEATURES: bool = cfg!(all(
     feature = "auth",
     feature = "ws",
     feature = "proxy",
+    feature = "cache",
 ));
 
 #[test]

@@ -47,6 +47,7 @@ pub use path::{Path, PathRejection};
 pub use path_params::PathParams;
 pub use query::{Query, QueryRejection};
 pub use rejection::MissingContext;
+#[cfg(feature = "proxy")]
 pub(crate) use rejection::Rejection;
 #[cfg(any(feature = "cookies", feature = "auth"))]
 pub(crate) use rejection::missing_layer;

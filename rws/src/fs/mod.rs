@@ -22,7 +22,6 @@
 //! ```
 
 mod body;
-mod conditional;
 mod listing;
 mod permits;
 mod range;

@@ -15,10 +15,10 @@ use http::{Method, StatusCode};
 
 use super::Options;
 use super::body::{FileBody, Piece};
-use super::conditional::{self, Precondition, Validators};
 use super::listing;
 use super::range::{self, Ranges};
 use super::resolve::{Root, hidden, open_file, relative_path};
+use crate::conditional::{self, Precondition, Validators};
 use crate::encoding::{self, Encoding};
 use crate::response::IntoResponse;
 use crate::{Body, Error, Redirect, Response};

@@ -20,6 +20,7 @@
 //! | `rws_upstream_requests_total` | counter ([`ReverseProxy::metrics`]) | `upstream`, `status` |
 //! | `rws_upstream_failures_total` | counter | `upstream`, `kind` (`connect`, `reset`, `timeout`) |
 //! | `rws_upstream_duration_seconds` | histogram (until the upstream's response head) | `upstream` |
+//! | `rws_cache_hits_total`, `…_misses_total`, `…_stores_total`, `…_evictions_total` | counter ([`CacheLayer::metrics`]) | `cache` |
 //! | `rws_upstream_healthy` | gauge (1 taking traffic, 0 ejected or failing checks) | `upstream` |
 //!
 //! `path` is the pattern (`/users/:id`), or `<unmatched>` for every request no route matched;
@@ -47,8 +48,11 @@
 //! ```
 //!
 //! [`MatchedPath`]: crate::extract::MatchedPath
+//! [`CacheLayer::metrics`]: https://docs.rs/rws/latest/rws/cache/struct.CacheLayer.html#method.metrics
 //! [`ReverseProxy::metrics`]: https://docs.rs/rws/latest/rws/proxy/struct.ReverseProxy.html#method.metrics
 
+#[cfg(feature = "cache")]
+mod cache;
 mod exposition;
 mod route;
 #[cfg(feature = "proxy")]
@@ -104,6 +108,8 @@ struct Inner {
     routes: Arc<route::RouteMetrics>,
     #[cfg(feature = "proxy")]
     upstreams: OnceLock<Arc<upstream::UpstreamMetrics>>,
+    #[cfg(feature = "cache")]
+    caches: OnceLock<Arc<cache::CacheCollector>>,
     open: Gauge,
     accepted: Counter,
     bytes_in: Counter,
@@ -189,6 +195,8 @@ impl Metrics {
                 routes,
                 #[cfg(feature = "proxy")]
                 upstreams: OnceLock::new(),
+                #[cfg(feature = "cache")]
+                caches: OnceLock::new(),
                 open,
                 accepted,
                 bytes_in,

@@ -1,22 +1,39 @@
 //! Validators (`ETag`, `Last-Modified`) and the evaluation of conditional requests, in the order
-//! RFC 9110 §13.2.2 prescribes.
+//! RFC 9110 §13.2.2 prescribes: one rule for static files and for cached responses.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+#[cfg(feature = "fs")]
+use std::time::UNIX_EPOCH;
 
-use http::{HeaderMap, HeaderValue, Method, header};
+#[cfg(feature = "fs")]
+use http::HeaderValue;
+use http::{HeaderMap, Method, header};
 
-/// What a file's validators allow the server to say about it.
+/// What a representation's validators allow the server to say about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Validators {
-    /// The strong entity tag, quotes included.
+    /// The entity tag, quotes included (and `W/` when weak); empty when there is none.
     pub(crate) etag: String,
     /// Whole seconds since the epoch, as `Last-Modified` carries them.
     pub(crate) modified: Option<SystemTime>,
 }
 
 impl Validators {
+    /// The validators a response carries: its `ETag` and `Last-Modified`.
+    #[cfg(feature = "cache")]
+    pub(crate) fn of(headers: &HeaderMap) -> Self {
+        Validators {
+            etag: header_str(headers, &header::ETAG)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            modified: header_date(headers, &header::LAST_MODIFIED),
+        }
+    }
+
     /// Validators from a file's length and modification time; `variant` tells representations of
     /// the same file apart (a precompressed sibling has its own tag).
+    #[cfg(feature = "fs")]
     pub(crate) fn new(len: u64, modified: Option<SystemTime>, variant: &str) -> Self {
         let nanos = modified
             .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
@@ -32,10 +49,12 @@ impl Validators {
         }
     }
 
+    #[cfg(feature = "fs")]
     pub(crate) fn etag_header(&self) -> Option<HeaderValue> {
         HeaderValue::from_str(&self.etag).ok()
     }
 
+    #[cfg(feature = "fs")]
     pub(crate) fn last_modified_header(&self) -> Option<HeaderValue> {
         let modified = self.modified?;
         HeaderValue::from_str(&httpdate::fmt_http_date(modified)).ok()
@@ -84,6 +103,7 @@ pub(crate) fn evaluate(method: &Method, headers: &HeaderMap, v: &Validators) -> 
     Precondition::Proceed
 }
 
+#[cfg(feature = "fs")]
 /// Whether a `Range` may be honoured under `If-Range` (RFC 9110 §13.1.5): the client's
 /// validator must be a strong match, or the exact `Last-Modified` date.
 pub(crate) fn if_range_allows(headers: &HeaderMap, v: &Validators) -> bool {
@@ -109,16 +129,28 @@ enum Comparison {
     Weak,
 }
 
-/// Whether an `If-Match`/`If-None-Match` list matches `etag` (our tags are always strong).
+/// Whether an `If-Match`/`If-None-Match` list matches `etag` (RFC 9110 §8.8.3.2: a strong
+/// comparison needs both tags strong, a weak one compares the opaque tags alone). A
+/// representation without a tag matches `*` only.
 fn matches(list: &str, etag: &str, comparison: Comparison) -> bool {
     if list.trim() == "*" {
         return true;
     }
+    if etag.is_empty() {
+        return false;
+    }
+    let (ours, ours_weak) = match etag.strip_prefix("W/") {
+        Some(opaque) => (opaque, true),
+        None => (etag, false),
+    };
     list.split(',').map(str::trim).any(|candidate| {
-        match (candidate.strip_prefix("W/"), comparison) {
-            (Some(weak), Comparison::Weak) => weak == etag,
-            (Some(_), Comparison::Strong) => false,
-            (None, _) => candidate == etag,
+        let (theirs, theirs_weak) = match candidate.strip_prefix("W/") {
+            Some(opaque) => (opaque, true),
+            None => (candidate, false),
+        };
+        match comparison {
+            Comparison::Weak => theirs == ours,
+            Comparison::Strong => !theirs_weak && !ours_weak && theirs == ours,
         }
     })
 }
@@ -132,6 +164,7 @@ fn header_date(headers: &HeaderMap, name: &header::HeaderName) -> Option<SystemT
     httpdate::parse_http_date(header_str(headers, name)?).ok()
 }
 
+#[cfg(feature = "fs")]
 fn truncate_to_seconds(t: SystemTime) -> SystemTime {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => UNIX_EPOCH + std::time::Duration::from_secs(d.as_secs()),
@@ -139,7 +172,7 @@ fn truncate_to_seconds(t: SystemTime) -> SystemTime {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "fs"))]
 mod tests {
     use std::time::Duration;
 
