@@ -85,6 +85,30 @@ pub fn observe() -> String {
     std::env::var("BENCH_OBSERVE").unwrap_or_default()
 }
 
+/// Whether `BENCH_CACHE=1` asks for `/page` and the same handler behind a `CacheLayer` at
+/// `/cached/page` (bench/cache.sh).
+pub fn cache() -> bool {
+    std::env::var("BENCH_CACHE").is_ok_and(|v| v == "1")
+}
+
+/// A page of 50 list items, about 2 KiB: a handler with some work in it, the same for every
+/// server that renders it.
+pub fn page() -> String {
+    use std::fmt::Write as _;
+    let mut html = String::with_capacity(2560);
+    html.push_str("<!doctype html><title>Items</title><ul>");
+    for i in 0..50 {
+        let _ = write!(
+            html,
+            "<li id=\"item-{i}\">Item number {i}, priced {}.{:02}</li>",
+            i * 3,
+            i % 100
+        );
+    }
+    html.push_str("</ul>");
+    html
+}
+
 /// Whether `BENCH_LAYERS=1` asks for the traffic layers (compression, request id, rate limit).
 pub fn layers() -> bool {
     std::env::var("BENCH_LAYERS").is_ok_and(|v| v == "1")

@@ -1,6 +1,7 @@
 //! The rws server of the comparison.
 
 use rws::auth::{Claims, JwtConfig, JwtLayer, build_jwt};
+use rws::cache::CacheLayer;
 use rws::middleware::rate_limit::Quota;
 use rws::middleware::{CompressionLayer, RateLimitLayer, RequestIdLayer};
 use rws::prelude::*;
@@ -53,6 +54,14 @@ fn main() {
                 .wrap(RequestIdLayer::new())
                 .wrap(RateLimitLayer::per_ip(Quota::per_second(u32::MAX)))
                 .wrap(CompressionLayer::new());
+        }
+        if rws_bench::cache() {
+            let page = || async { Html(rws_bench::page()) };
+            let cache = CacheLayer::memory(1000).ttl(60);
+            app = app
+                .get("/page", page)
+                .get("/cached/page", page.with(cache.clone()))
+                .get("/cached/plaintext", (|| async { HELLO }).with(cache));
         }
         if rws_bench::identity() {
             app = identity(app);

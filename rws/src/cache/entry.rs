@@ -4,8 +4,8 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::header::HeaderName;
-use http::{HeaderMap, StatusCode};
+use http::header::{self, HeaderName};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::policy::Freshness;
 
@@ -21,12 +21,15 @@ pub(crate) enum Stored {
 
 /// A complete response: the head as the handler sent it, the body in memory, and what the
 /// policy made of them when they were stored.
+#[derive(Clone)]
 pub(crate) struct CachedResponse {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) freshness: Freshness,
     pub(crate) stored_at: SystemTime,
+    /// Its age when stored (the `Age` it came with, RFC 9111 §4.2.3).
+    pub(crate) initial_age: Duration,
 }
 
 /// What using a stored response at a given moment amounts to, before the request's own
@@ -42,6 +45,33 @@ pub(crate) enum Age {
 }
 
 impl CachedResponse {
+    pub(crate) fn new(
+        status: StatusCode,
+        mut headers: HeaderMap,
+        body: Bytes,
+        freshness: Freshness,
+        now: SystemTime,
+    ) -> Self {
+        let initial_age = freshness.policy.age(now);
+        // A placeholder the answer overwrites in place.
+        headers
+            .entry(header::AGE)
+            .or_insert(HeaderValue::from_static("0"));
+        CachedResponse {
+            status,
+            headers,
+            body,
+            freshness,
+            stored_at: now,
+            initial_age,
+        }
+    }
+
+    /// The `Age` to send at `now`.
+    pub(crate) fn age(&self, now: SystemTime) -> Duration {
+        self.initial_age + now.duration_since(self.stored_at).unwrap_or_default()
+    }
+
     pub(crate) fn age_at(&self, now: SystemTime) -> Age {
         let Ok(resident) = now.duration_since(self.stored_at) else {
             return Age::Fresh;

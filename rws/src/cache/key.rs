@@ -28,7 +28,7 @@ pub(crate) fn primary<B>(req: &Request<B>, vary_by: &[HeaderName]) -> String {
     let mut key = String::with_capacity(path.len() + host.len() + 2);
     key.push_str(path);
     key.push(FIELD);
-    key.push_str(&host.to_ascii_lowercase());
+    key.extend(host.chars().map(|c| c.to_ascii_lowercase()));
     for name in vary_by {
         key.push(FIELD);
         push_values(&mut key, req.headers(), name);

@@ -133,6 +133,45 @@ pub(crate) struct Freshness {
     pub(crate) has_validator: bool,
 }
 
+/// What the cache needs to know of a request's headers, read in one pass over their names
+/// (cheaper than a lookup each for the few headers a request carries).
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(clippy::struct_excessive_bools)] // independent facts about one request, not a state
+pub(crate) struct Asks {
+    range: bool,
+    authorization: bool,
+    cookie: bool,
+    /// `Cache-Control` or `Pragma`: the request has its own say.
+    pub(crate) directives: bool,
+    /// `If-None-Match` and the like.
+    pub(crate) conditional: bool,
+}
+
+impl Asks {
+    pub(crate) fn of(headers: &HeaderMap) -> Self {
+        let mut asks = Asks::default();
+        for name in headers.keys() {
+            if name == header::RANGE {
+                asks.range = true;
+            } else if name == header::AUTHORIZATION {
+                asks.authorization = true;
+            } else if name == header::COOKIE {
+                asks.cookie = true;
+            } else if name == header::CACHE_CONTROL || name == header::PRAGMA {
+                asks.directives = true;
+            } else if name == header::IF_NONE_MATCH
+                || name == header::IF_MODIFIED_SINCE
+                || name == header::IF_MATCH
+                || name == header::IF_UNMODIFIED_SINCE
+                || name == header::IF_RANGE
+            {
+                asks.conditional = true;
+            }
+        }
+        asks
+    }
+}
+
 /// The rules of one cache layer.
 #[derive(Debug, Clone)]
 pub(crate) struct Rules {
@@ -146,11 +185,11 @@ impl Rules {
     /// Whether the cache takes part in answering this request at all: a safe method the
     /// cache understands, no range (a `206` is never stored), and no credentials unless the
     /// route opted in (a shared cache would hand one user's answer to the next).
-    pub(crate) fn admits(&self, method: &Method, headers: &HeaderMap) -> bool {
+    pub(crate) fn admits(&self, method: &Method, asks: Asks) -> bool {
         (method == Method::GET || method == Method::HEAD)
-            && !headers.contains_key(header::RANGE)
-            && (self.allow_authorization || !headers.contains_key(header::AUTHORIZATION))
-            && (self.allow_cookies || !headers.contains_key(header::COOKIE))
+            && !asks.range
+            && (self.allow_authorization || !asks.authorization)
+            && (self.allow_cookies || !asks.cookie)
     }
 
     fn status_allowed(&self, status: StatusCode) -> bool {

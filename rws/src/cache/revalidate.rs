@@ -64,6 +64,8 @@ pub(super) fn validates(old: &CachedResponse, not_modified: &HeaderMap) -> bool 
 /// The stored headers updated with those of a `304` (RFC 9111 §3.2).
 pub(super) fn merge(stored: &HeaderMap, not_modified: &HeaderMap) -> HeaderMap {
     let mut headers = stored.clone();
+    // The refreshed response is as old as the 304 says, not as the first one was.
+    headers.remove(header::AGE);
     for name in not_modified.keys() {
         if policy::updatable(name) {
             headers.remove(name);

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::entry::{Age, CacheEntry, CachedResponse, Stored};
 use super::flight::{Lead, Outcome, Role};
-use super::policy::{self, Directives, View};
+use super::policy::{self, Asks, Directives, View};
 use super::revalidate::{CONDITIONS, fill_request, merge, rebuild, validates};
 use super::tee::Tee;
 use super::{CacheLayer, CacheStore, Counters, key};
@@ -30,19 +30,25 @@ pub(super) async fn handle<S: CacheStore>(c: &CacheLayer<S>, req: Request, next:
     if method != Method::GET && method != Method::HEAD {
         return invalidate(c, req, next).await;
     }
-    if !c.config.rules.admits(method, req.headers()) {
+    let asks = Asks::of(req.headers());
+    if !c.config.rules.admits(method, asks) {
         return next.run(req).await;
     }
     let primary = key::primary(&req, &c.config.vary_by);
-    let directives = (req.headers().contains_key(header::CACHE_CONTROL)
-        || req.headers().contains_key(header::PRAGMA))
-    .then(|| Directives::of(req.headers()));
+    let directives = asks.directives.then(|| Directives::of(req.headers()));
+    // Only a conditional request needs its headers read again when answering.
+    let no_conditions = HeaderMap::new();
+    let conditions = if asks.conditional {
+        req.headers()
+    } else {
+        &no_conditions
+    };
     let only_if_cached = directives.as_ref().is_some_and(|d| d.has("only-if-cached"));
     let mut stale = None;
     for _ in 0..LOOKS {
         let now = SystemTime::now();
         let found = lookup(&*c.store, &primary, req.headers()).await;
-        if let Some((key, entry)) = found {
+        if let Some((variant, entry)) = found {
             let Stored::Response(res) = &entry.0 else {
                 unreachable_variants();
                 break;
@@ -50,16 +56,17 @@ pub(super) async fn handle<S: CacheStore>(c: &CacheLayer<S>, req: Request, next:
             match usable(res, &req, directives.as_ref(), now) {
                 Age::Fresh => {
                     Counters::bump(&c.counters.hits);
-                    return answer(res, req.headers(), now);
+                    return answer(res, conditions, now);
                 }
                 Age::Revalidating => {
                     Counters::bump(&c.counters.hits);
-                    revalidate_in_background(c, &req, &next, &primary, &key, &entry);
-                    return answer(res, req.headers(), now);
+                    let key = variant.as_deref().unwrap_or(&primary);
+                    revalidate_in_background(c, &req, &next, &primary, key, &entry);
+                    return answer(res, conditions, now);
                 }
                 Age::Stale => {}
             }
-            stale = Some((key, entry));
+            stale = Some((variant.unwrap_or_else(|| primary.clone()), entry));
         }
         if only_if_cached {
             return Error::new(StatusCode::GATEWAY_TIMEOUT)
@@ -68,7 +75,10 @@ pub(super) async fn handle<S: CacheStore>(c: &CacheLayer<S>, req: Request, next:
         }
         let flight = stale.as_ref().map_or(primary.as_str(), |(k, _)| k.as_str());
         match c.coalescer.join(flight) {
-            Role::Lead(lead) => return fetch(c, req, next, primary, stale, lead).await,
+            // Boxed: the miss path's state stays out of every hit's future.
+            Role::Lead(lead) => {
+                return Box::pin(fetch(c, req, next, primary, stale, lead)).await;
+            }
             Role::Wait(mut rx) => {
                 let waited = tokio::time::timeout(
                     c.config.lock_timeout,
@@ -103,19 +113,19 @@ fn unreachable_variants() {
 }
 
 /// The entry for a request: under its primary key, or, when that holds a `Vary` list, under
-/// the variant its headers select.
+/// the variant key its headers select (returned).
 async fn lookup<S: CacheStore>(
     store: &S,
     primary: &str,
     headers: &HeaderMap,
-) -> Option<(String, Arc<CacheEntry>)> {
+) -> Option<(Option<String>, Arc<CacheEntry>)> {
     let entry = store.get(primary).await?;
     match &entry.0 {
-        Stored::Response(_) => Some((primary.to_owned(), entry)),
+        Stored::Response(_) => Some((None, entry)),
         Stored::Variants(names) => {
             let key = key::variant(primary, names, headers);
             let entry = store.get(&key).await?;
-            matches!(entry.0, Stored::Response(_)).then_some((key, entry))
+            matches!(entry.0, Stored::Response(_)).then_some((Some(key), entry))
         }
     }
 }
@@ -155,11 +165,12 @@ fn usable(
 /// those taken off it before filling).
 fn answer(res: &CachedResponse, conditions: &HeaderMap, now: SystemTime) -> Response {
     let mut headers = res.headers.clone();
-    headers.insert(
-        header::AGE,
-        HeaderValue::from(res.freshness.policy.age(now).as_secs()),
-    );
-    if res.status == StatusCode::OK && CONDITIONS.iter().any(|h| conditions.contains_key(h)) {
+    // In place: the stored headers hold an `Age` already, so the map does not grow.
+    headers.insert(header::AGE, HeaderValue::from(res.age(now).as_secs()));
+    if res.status == StatusCode::OK
+        && !conditions.is_empty()
+        && CONDITIONS.iter().any(|h| conditions.contains_key(h))
+    {
         match conditional::evaluate(&Method::GET, conditions, &Validators::of(&res.headers)) {
             Precondition::Proceed => {}
             Precondition::NotModified => {
@@ -247,13 +258,8 @@ async fn complete<S: CacheStore>(
                 lead.finish(Outcome::NotStored);
                 return Fetched::Passed(rebuild(old.status, headers, old.body.clone()));
             };
-            let refreshed = CachedResponse {
-                status: old.status,
-                headers,
-                body: old.body.clone(),
-                freshness,
-                stored_at: now,
-            };
+            let refreshed =
+                CachedResponse::new(old.status, headers, old.body.clone(), freshness, now);
             let entry = store(c, primary, view.headers, refreshed).await;
             lead.finish(Outcome::Stored);
             Counters::bump(&c.counters.hits);
@@ -263,13 +269,7 @@ async fn complete<S: CacheStore>(
             lead.finish(Outcome::NotStored);
             Counters::bump(&c.counters.hits);
             return Fetched::StaleOnError(Arc::new(CacheEntry(Stored::Response(Box::new(
-                CachedResponse {
-                    status: old.status,
-                    headers: old.headers.clone(),
-                    body: old.body.clone(),
-                    freshness: old.freshness.clone(),
-                    stored_at: old.stored_at,
-                },
+                old.clone(),
             )))));
         }
     }
@@ -314,13 +314,7 @@ async fn keep_body<S: CacheStore>(
                 c,
                 primary,
                 view.headers,
-                CachedResponse {
-                    status: parts.status,
-                    headers: parts.headers,
-                    body,
-                    freshness,
-                    stored_at: now,
-                },
+                CachedResponse::new(parts.status, parts.headers, body, freshness, now),
             )
             .await;
             lead.finish(Outcome::Stored);
@@ -334,13 +328,13 @@ async fn keep_body<S: CacheStore>(
             // Streamed: the client gets it as it comes; the store gets the copy if it ends
             // within the cap. The waiters wait for that (or take over if it never comes).
             let (done, copied) = oneshot::channel();
-            let head = CachedResponse {
-                status: parts.status,
-                headers: parts.headers.clone(),
-                body: Bytes::new(),
+            let head = CachedResponse::new(
+                parts.status,
+                parts.headers.clone(),
+                Bytes::new(),
                 freshness,
-                stored_at: now,
-            };
+                now,
+            );
             let layer = c.clone();
             let primary = primary.to_owned();
             let request_headers = view.headers.clone();
