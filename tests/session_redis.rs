@@ -10,50 +10,8 @@ use std::time::Duration;
 
 use rws::prelude::*;
 use rws::session::{RedisStore, Session, SessionLayer, SessionRecord, SessionStore};
+use support::redis::Redis;
 use support::server::TestServer;
-
-/// A `redis-server` of this test's own, killed when dropped.
-struct Redis {
-    child: Child,
-    url: String,
-}
-
-impl Redis {
-    async fn start() -> Redis {
-        let port = StdListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        // Owned by `Redis` at once, so that its `Drop` reaps the process on every path.
-        let redis = Redis {
-            child: Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no"])
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("redis-server runs (scripts/setup installs it)"),
-            url: format!("redis://127.0.0.1:{port}"),
-        };
-        for _ in 0..500 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return redis;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("redis-server did not start on port {port}");
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The `name=value` of the response's `Set-Cookie`.
 fn cookie_pair(res: &reqwest::Response) -> String {

@@ -69,6 +69,8 @@ pub mod otel;
 #[cfg(feature = "proxy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
 pub mod proxy;
+#[cfg(feature = "redis")]
+mod redis_link;
 pub mod response;
 pub mod router;
 #[cfg(any(feature = "cookies", feature = "auth"))]

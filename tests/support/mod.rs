@@ -3,6 +3,7 @@
 
 pub mod bin;
 pub mod nginx;
+pub mod redis;
 pub mod server;
 
 use rws::TestResponse;

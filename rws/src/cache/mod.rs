@@ -40,10 +40,14 @@
 //! is cancelled, one of the waiters takes its place. A successful `POST`, `PUT`, `PATCH` or
 //! `DELETE` forgets the entries of its path (RFC 9111 §4.4).
 
+#[cfg(feature = "redis")]
+mod codec;
 mod entry;
 mod flight;
 mod key;
 mod policy;
+#[cfg(feature = "redis")]
+mod redis;
 mod revalidate;
 mod serve;
 mod store;
@@ -56,6 +60,9 @@ use std::time::Duration;
 
 use http::header::HeaderName;
 
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::RedisCache;
 pub use entry::CacheEntry;
 pub use store::{CacheStore, DEFAULT_MAX_BYTES, MemoryCache};
 

@@ -197,8 +197,10 @@ fn answer(res: &CachedResponse, conditions: &HeaderMap, now: SystemTime) -> Resp
 
 /// What came of asking the handler.
 enum Fetched {
-    /// Stored (or refreshed): answer from it.
+    /// Refreshed by a `304`: answer from it.
     Cached(Arc<CacheEntry>),
+    /// Stored just now from a full response: answer from it.
+    Filled(Arc<CacheEntry>),
     /// The handler failed and `stale-if-error` allows the old entry.
     StaleOnError(Arc<CacheEntry>),
     /// Passed on as the handler sent it (perhaps being copied into the store as it streams).
@@ -224,12 +226,21 @@ async fn fetch<S: CacheStore>(
     };
     let now = SystemTime::now();
     match complete(c, &primary, &view, old, res, lead, now).await {
-        Fetched::Cached(entry) | Fetched::StaleOnError(entry) => {
-            let Some(res) = response_of(&entry) else {
-                return Error::new(StatusCode::INTERNAL_SERVER_ERROR).into_response();
-            };
-            answer(res, &conditions, now)
-        }
+        Fetched::Cached(entry) | Fetched::StaleOnError(entry) => match response_of(&entry) {
+            Some(res) => answer(res, &conditions, now),
+            None => Error::new(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
+        },
+        Fetched::Filled(entry) => match response_of(&entry) {
+            Some(res) => {
+                let mut answered = answer(res, &conditions, now);
+                // Just made: no `Age`, unless it came with one.
+                if res.initial_age.is_zero() {
+                    answered.headers_mut().remove(header::AGE);
+                }
+                answered
+            }
+            None => Error::new(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
+        },
         Fetched::Passed(res) => res,
     }
 }
@@ -318,7 +329,7 @@ async fn keep_body<S: CacheStore>(
             )
             .await;
             lead.finish(Outcome::Stored);
-            Fetched::Cached(entry)
+            Fetched::Filled(entry)
         }
         Some(_) => {
             lead.finish(Outcome::NotStored);

@@ -1,6 +1,8 @@
 //! Rate limiting: a token bucket per key (GCRA), with the IETF `RateLimit` headers.
 
 mod gcra;
+#[cfg(feature = "redis")]
+mod redis;
 mod store;
 
 use std::fmt;
@@ -11,6 +13,9 @@ use std::time::Duration;
 use http::HeaderValue;
 use http::header::{self, HeaderName};
 
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::{OnRedisError, RedisRateLimitStore};
 pub use gcra::{Decision, Quota};
 pub use store::{MemoryStore, RateLimitStore};
 
