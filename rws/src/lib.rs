@@ -71,6 +71,7 @@ pub mod otel;
 pub mod proxy;
 #[cfg(feature = "redis")]
 mod redis_link;
+pub mod reload;
 pub mod response;
 pub mod router;
 #[cfg(any(feature = "cookies", feature = "auth"))]

@@ -56,23 +56,54 @@ where
             Some(spec.to_owned()),
         ),
     };
+    let (filter, handle) =
+        tracing_subscriber::reload::Layer::new(filter.with_target(ACCESS_TARGET, LevelFilter::OFF));
     let diagnostics = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(filter.with_target(ACCESS_TARGET, LevelFilter::OFF));
+        .with_filter(filter);
     let access = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stdout)
         .event_format(MessageOnly)
         .with_filter(Targets::new().with_target(ACCESS_TARGET, LevelFilter::INFO));
-    let _ = tracing_subscriber::registry()
+    if tracing_subscriber::registry()
         .with(layer)
         .with(diagnostics)
         .with(access)
-        .try_init();
+        .try_init()
+        .is_ok()
+    {
+        let _ = FILTER.set(Box::new(move |filter| {
+            handle.reload(filter).map_err(|e| e.to_string())
+        }));
+    }
     if let Some(bad) = &bad {
         tracing::warn!(filter = %bad, "not a valid log filter; logging at info");
     }
     bad
+}
+
+type FilterHandle = Box<dyn Fn(Targets) -> Result<(), String> + Send + Sync>;
+
+/// The diagnostics filter of the subscriber [`init_with_layer`] installed, for [`set_filter`].
+static FILTER: std::sync::OnceLock<FilterHandle> = std::sync::OnceLock::new();
+
+/// Replaces the diagnostics filter of the subscriber [`init`] (or its siblings) installed, as
+/// a reload does when `log.level` changes; `RUST_LOG`, when set, still wins, as at start.
+/// Errors name the filter that does not parse, or say that no rws subscriber is installed.
+///
+/// ```no_run
+/// rws::logging::init();
+/// rws::logging::set_filter("debug").unwrap();
+/// ```
+pub fn set_filter(default: &str) -> Result<(), String> {
+    let env = std::env::var("RUST_LOG").unwrap_or_default();
+    let spec = if env.trim().is_empty() { default } else { &env };
+    let filter = Targets::from_str(spec).map_err(|e| format!("`{spec}`: {e}"))?;
+    let handle = FILTER
+        .get()
+        .ok_or_else(|| "no rws logging subscriber is installed".to_owned())?;
+    handle(filter.with_target(ACCESS_TARGET, LevelFilter::OFF))
 }
 
 /// Prints an event's message and nothing else: the access log's lines carry their own time.

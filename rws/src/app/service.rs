@@ -29,14 +29,36 @@ pub(crate) struct Shared {
 /// any request body type.
 #[derive(Clone)]
 pub struct AppService {
-    shared: Arc<Shared>,
+    shared: Source,
     connection: Option<Arc<ConnectionInfo>>,
+}
+
+/// Where a service finds its app: fixed, or swapped in place by a reload (each request takes
+/// the app current when it starts, and keeps it to the end).
+#[derive(Clone)]
+enum Source {
+    Fixed(Arc<Shared>),
+    Swappable(Arc<arc_swap::ArcSwap<Shared>>),
+}
+
+/// Replaces the app a running server serves: requests that start afterwards get the new one,
+/// those in flight finish on the old (see [`Server::on_reload`](crate::server::Server::on_reload)).
+#[derive(Clone)]
+pub(crate) struct AppSwap(Arc<arc_swap::ArcSwap<Shared>>);
+
+impl AppSwap {
+    pub(crate) fn replace(&self, with: &AppService) {
+        match &with.shared {
+            Source::Fixed(shared) => self.0.store(Arc::clone(shared)),
+            Source::Swappable(other) => self.0.store(other.load_full()),
+        }
+    }
 }
 
 impl fmt::Debug for AppService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AppService")
-            .field("state", &self.shared.state)
+            .field("state", &self.current().state)
             .field("connection", &self.connection)
             .finish_non_exhaustive()
     }
@@ -45,8 +67,28 @@ impl fmt::Debug for AppService {
 impl AppService {
     pub(crate) fn new(shared: Shared) -> Self {
         AppService {
-            shared: Arc::new(shared),
+            shared: Source::Fixed(Arc::new(shared)),
             connection: None,
+        }
+    }
+
+    /// This service made swappable, and the handle that swaps it.
+    pub(crate) fn swappable(self) -> (Self, AppSwap) {
+        let slot = match self.shared {
+            Source::Fixed(shared) => Arc::new(arc_swap::ArcSwap::new(shared)),
+            Source::Swappable(slot) => slot,
+        };
+        let service = AppService {
+            shared: Source::Swappable(Arc::clone(&slot)),
+            connection: self.connection,
+        };
+        (service, AppSwap(slot))
+    }
+
+    fn current(&self) -> Arc<Shared> {
+        match &self.shared {
+            Source::Fixed(shared) => Arc::clone(shared),
+            Source::Swappable(slot) => slot.load_full(),
         }
     }
 
@@ -55,7 +97,7 @@ impl AppService {
     #[must_use]
     pub fn with_connection_info(&self, info: ConnectionInfo) -> Self {
         AppService {
-            shared: Arc::clone(&self.shared),
+            shared: self.shared.clone(),
             connection: Some(Arc::new(info)),
         }
     }
@@ -67,15 +109,23 @@ impl AppService {
         if req.method() == Method::CONNECT {
             crate::ws::route_extended_connect(&mut req);
         }
+        let guard;
+        let shared: &Shared = match &self.shared {
+            Source::Fixed(shared) => shared,
+            Source::Swappable(slot) => {
+                guard = slot.load();
+                &guard
+            }
+        };
         req.extensions_mut().insert(RequestContext {
-            state: Arc::clone(&self.shared.state),
+            state: Arc::clone(&shared.state),
             connection: self.connection.clone(),
-            body_limit: self.shared.body_limit,
+            body_limit: shared.body_limit,
             route: None,
             routed: None,
         });
         ResponseFuture {
-            inner: CatchUnwind::new(self.shared.chain.call(req), None),
+            inner: CatchUnwind::new(shared.chain.call(req), None),
             head,
         }
     }

@@ -13,6 +13,7 @@
 mod accept;
 mod conn;
 mod conn_state;
+mod hangup;
 mod host;
 #[cfg(feature = "http3")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http3")))]
@@ -89,6 +90,7 @@ pub struct Server {
     observer: Option<observer::Observer>,
     #[cfg(feature = "http3")]
     http3: Option<http3::Http3Listener>,
+    on_reload: Option<hangup::ReloadFn>,
 }
 
 impl fmt::Debug for Server {
@@ -124,7 +126,46 @@ impl Server {
             observer: None,
             #[cfg(feature = "http3")]
             http3: None,
+            on_reload: None,
         }
+    }
+
+    /// What `SIGHUP` does (with signals handled, the default): runs `reload`, which re-reads
+    /// what the app reads (its [`Reloadable`](crate::reload::Reloadable) values) and may
+    /// return a new [`App`] to serve from then on. The new app is built first: if it does not
+    /// build, its problems are logged and the current one keeps serving. Requests in flight
+    /// finish on the app they started with; connections stay open. Reloads run one at a time.
+    ///
+    /// Without a handler `SIGHUP` is logged and ignored (it does not stop the server).
+    ///
+    /// ```no_run
+    /// use rws::prelude::*;
+    /// use rws::server::Server;
+    ///
+    /// fn app(greeting: &str) -> App {
+    ///     let greeting = greeting.to_owned();
+    ///     App::new().get("/", move || { let g = greeting.clone(); async move { g } })
+    /// }
+    ///
+    /// # async fn run() -> Result<(), rws::server::ServeError> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+    /// Server::new(app("hello"))
+    ///     .on_reload(|| async {
+    ///         let greeting = tokio::fs::read_to_string("greeting.txt").await.ok()?;
+    ///         Some(app(greeting.trim()))
+    ///     })
+    ///     .serve(listener)
+    ///     .await
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn on_reload<F, Fut>(mut self, reload: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<App>> + Send + 'static,
+    {
+        self.on_reload = Some(hangup::boxed(reload));
+        self
     }
 
     /// Also serves HTTP/3 on `listener` (see [`Tls::bind_http3`](tls::Tls::bind_http3)),
@@ -251,11 +292,12 @@ impl Server {
             observer,
             #[cfg(feature = "http3")]
             http3,
+            on_reload,
         } = self;
-        let service = app.build().map_err(ServeError::Build)?;
+        let (service, _sighup_until_return) =
+            hangup::start(app.build().map_err(ServeError::Build)?, signals, on_reload);
         let limits = Arc::new(limits);
-        let local = listener.local_addr()?;
-        tracing::info!(address = %local, "rws listening");
+        tracing::info!(address = %listener.local_addr()?, "rws listening");
         #[cfg(feature = "http3")]
         let quic = http3.map(|listener| {
             http3::start(

@@ -5,18 +5,20 @@
 //! configuration or flags.
 
 mod cli;
+mod reload;
 mod site;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use rws::config::{Config, Loader};
+use rws::config::{Config, Loaded, Loader};
 use rws::metrics::Metrics;
 use rws::server::tls::Tls;
 use rws::server::{Readiness, Server};
 
-fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+/// The configuration from the file, the environment and the flags, in that order: at start,
+/// and again on every reload.
+pub(crate) fn load(cli: &cli::Cli) -> Result<Loaded, Vec<String>> {
     let loader = match (&cli.config, std::env::var_os("RWS_CONFIG_FILE")) {
         (Some(path), _) => Loader::new().file(path),
         (None, Some(path)) => Loader::new().file(path),
@@ -25,9 +27,16 @@ fn main() -> ExitCode {
     // Variables that are not UTF-8 cannot be settings; skipping them beats std's panic.
     let env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-    let loaded = match cli.apply(loader.env(env)).load() {
+    cli.apply(loader.env(env))
+        .load()
+        .map_err(|e| e.problems().to_vec())
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let loaded = match load(&cli) {
         Ok(loaded) => loaded,
-        Err(e) => return refuse(e.problems()),
+        Err(problems) => return refuse(&problems),
     };
     if cli.print_config {
         print!("{}", loaded.describe());
@@ -52,7 +61,7 @@ fn main() -> ExitCode {
         runtime.worker_threads(workers);
     }
     match runtime.build() {
-        Ok(runtime) => runtime.block_on(traced(loaded.config, tls)),
+        Ok(runtime) => runtime.block_on(traced(cli, loaded.config, tls)),
         Err(e) => {
             eprintln!("rws: cannot start the runtime: {e}");
             ExitCode::FAILURE
@@ -62,7 +71,7 @@ fn main() -> ExitCode {
 
 /// Starts the OpenTelemetry export when an endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`
 /// or `telemetry.endpoint`) and logging with its bridge, serves, then flushes the export.
-async fn traced(config: Config, tls: Option<Tls>) -> ExitCode {
+async fn traced(cli: cli::Cli, config: Config, tls: Option<Tls>) -> ExitCode {
     let telemetry = match telemetry(&config.telemetry) {
         Ok(telemetry) => telemetry,
         Err(e) => {
@@ -72,7 +81,7 @@ async fn traced(config: Config, tls: Option<Tls>) -> ExitCode {
     };
     let bridge = telemetry.as_ref().map(rws::otel::Telemetry::tracing_layer);
     rws::logging::init_with_layer(&config.log.level, bridge);
-    let code = run(config, tls, telemetry.as_ref()).await;
+    let code = run(cli, config, tls, telemetry.as_ref()).await;
     if let Some(telemetry) = telemetry {
         telemetry.shutdown().await;
     }
@@ -90,6 +99,7 @@ fn telemetry(
 }
 
 async fn run(
+    cli: cli::Cli,
     config: Config,
     tls: Option<Tls>,
     telemetry: Option<&rws::otel::Telemetry>,
@@ -104,7 +114,8 @@ async fn run(
     };
     let readiness = Readiness::new();
     let metrics = Metrics::new();
-    let app = site::app(&config, readiness.clone(), &metrics, telemetry);
+    let tracing_layer = telemetry.map(rws::otel::Telemetry::layer);
+    let app = site::app(&config, readiness.clone(), &metrics, tracing_layer.as_ref());
     let local = listener
         .local_addr()
         .map_or_else(|_| addr.to_string(), |a| a.to_string());
@@ -126,10 +137,22 @@ async fn run(
     {
         return code;
     }
+    let reloader = reload::Reloader::new(reload::Parts {
+        cli,
+        config: config.clone(),
+        readiness: readiness.clone(),
+        metrics: metrics.clone(),
+        tracing_layer,
+        certificates: tls.as_ref().map(Tls::certificates),
+    });
     let server = Server::new(app)
         .limits(config.server_limits())
         .readiness(readiness)
-        .metrics(metrics);
+        .metrics(metrics)
+        .on_reload(move || {
+            let reloader = reloader.clone();
+            async move { reloader.reload() }
+        });
     let served = match tls {
         Some(tls) => {
             if let Some(port) = config.redirect_port

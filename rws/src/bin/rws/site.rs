@@ -27,7 +27,7 @@ pub(crate) fn app(
     config: &Config,
     readiness: Readiness,
     metrics: &Metrics,
-    telemetry: Option<&rws::otel::Telemetry>,
+    tracing_layer: Option<&rws::otel::OtelLayer>,
 ) -> App {
     let endpoints = &config.endpoints;
     let mut app = App::new().state(readiness).body_limit(config.body_limit());
@@ -65,8 +65,8 @@ pub(crate) fn app(
     }
     // Outermost first: the trace and the request id are set before anything logs; the access
     // log and the metrics see the final status, refusals by the layers after them included.
-    if let Some(telemetry) = telemetry {
-        let mut layer = telemetry.layer();
+    if let Some(layer) = tracing_layer {
+        let mut layer = layer.clone();
         for path in &config.telemetry.exclude {
             layer = layer.exclude(path);
         }
