@@ -274,3 +274,18 @@ fn help_documents_every_setting() {
         assert!(help.contains(flag), "{flag}");
     }
 }
+
+#[test]
+fn a_bad_cache_header_is_refused_with_its_key() {
+    let out = run(&[
+        "--set",
+        "cache.entries=10",
+        "--set",
+        "cache.vary_by=bad header",
+        "--check-config",
+    ]);
+    refused(
+        &out,
+        &["`cache.vary_by`", "\"bad header\" is not a header name"],
+    );
+}

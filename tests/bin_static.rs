@@ -480,3 +480,31 @@ fn a_200_mib_file_streams_in_bounded_memory() {
         "peak RSS {peak} KiB while sending 200 MiB"
     );
 }
+
+#[test]
+fn the_cache_answers_the_second_request_and_the_metrics_count_it() {
+    let (dir, rws) = site(
+        "cached",
+        &[
+            "--set",
+            "cache.entries=100",
+            "--set",
+            "cache.vary_by=accept-language",
+        ],
+    );
+    let first = get(&rws, "/style.css", &[]);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("age"), None, "a miss");
+    // The file changes on disk; the fresh entry (60 s by default) still answers.
+    dir.file("style.css", "body { color: blue }");
+    let second = get(&rws, "/style.css", &[]);
+    assert!(second.header("age").is_some(), "a hit");
+    assert_eq!(second.text(), "body { color: red }");
+    let other = get(&rws, "/style.css", &["-H", "accept-language: fr"]);
+    assert_eq!(other.text(), "body { color: blue }", "another variant");
+    let metrics = get(&rws, "/metrics", &[]).text();
+    assert!(
+        metrics.contains(r#"rws_cache_hits_total{cache="default"} 1"#),
+        "{metrics}"
+    );
+}

@@ -35,7 +35,9 @@ use serde::{Deserialize, Serialize};
 pub use keys::{KEYS, Key, Kind};
 pub use loader::{ConfigError, Loaded, Loader, Origin};
 pub use proxy::ProxyConfig;
-pub use traffic::{CompressionConfig, IpFilterConfig, RateLimitConfig, SecurityHeadersConfig};
+pub use traffic::{
+    CacheConfig, CompressionConfig, IpFilterConfig, RateLimitConfig, SecurityHeadersConfig,
+};
 pub use values::{ByteSize, HumanDuration};
 
 pub use crate::middleware::AccessLogFormat;
@@ -71,6 +73,8 @@ pub struct Config {
     pub ip_filter: IpFilterConfig,
     /// Security headers.
     pub security_headers: SecurityHeadersConfig,
+    /// The response cache.
+    pub cache: CacheConfig,
     /// TLS certificate and key.
     pub tls: TlsConfig,
     /// Static file serving.
@@ -106,6 +110,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             ip_filter: IpFilterConfig::default(),
             security_headers: SecurityHeadersConfig::default(),
+            cache: CacheConfig::default(),
             tls: TlsConfig::default(),
             files: FilesConfig::default(),
             cors: CorsConfig::default(),

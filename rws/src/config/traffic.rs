@@ -1,5 +1,5 @@
 //! The traffic middleware's settings: `[compression]`, `[rate_limit]`, `[ip_filter]`,
-//! `[security_headers]`, and how each becomes its layer.
+//! `[security_headers]`, `[cache]`, and how each becomes its layer.
 
 use http::HeaderName;
 use serde::{Deserialize, Serialize};
@@ -57,6 +57,59 @@ impl Default for RateLimitConfig {
             key: "ip".to_owned(),
             ipv6_prefix: 64,
         }
+    }
+}
+
+/// `[cache]`: an RFC 9111 response cache in memory in front of what the server serves (off
+/// while `entries` is 0). Reloading the configuration starts it empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CacheConfig {
+    /// Responses kept at most; 0 disables the cache.
+    pub entries: u64,
+    /// Bytes kept at most (headers and bodies).
+    pub max_size: ByteSize,
+    /// The largest body stored; larger responses pass through.
+    pub max_entry_size: ByteSize,
+    /// How long a response that says nothing of its freshness stays fresh.
+    pub ttl: HumanDuration,
+    /// Request headers that get an entry each per value (`Accept`, say).
+    pub vary_by: Vec<String>,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            entries: 0,
+            max_size: ByteSize(64 << 20),
+            max_entry_size: ByteSize(1 << 20),
+            ttl: HumanDuration(std::time::Duration::from_secs(60)),
+            vary_by: Vec::new(),
+        }
+    }
+}
+
+impl CacheConfig {
+    /// The layer these settings describe, `None` when the cache is off; an error names the
+    /// header that is not one.
+    #[cfg(feature = "cache")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cache")))]
+    pub fn layer(&self) -> Result<Option<crate::cache::CacheLayer>, String> {
+        if self.entries == 0 {
+            return Ok(None);
+        }
+        let store = crate::cache::MemoryCache::with_limits(self.entries, self.max_size.0);
+        let mut layer = crate::cache::CacheLayer::new(store)
+            .ttl(self.ttl.0.as_secs())
+            .max_entry_size(usize::try_from(self.max_entry_size.0).unwrap_or(usize::MAX));
+        for name in &self.vary_by {
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(format!("{name:?} is not a header name"));
+            }
+            layer = layer.vary_by_header(name);
+        }
+        Ok(Some(layer))
     }
 }
 

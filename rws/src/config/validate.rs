@@ -96,7 +96,8 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
     problems
 }
 
-/// `trusted_proxies`, `[ip_filter]`, `[compression]`, `[rate_limit]`, `[security_headers]`.
+/// `trusted_proxies`, `[ip_filter]`, `[compression]`, `[rate_limit]`, `[security_headers]`,
+/// `[cache]`.
 fn traffic(config: &Config, problem: &mut impl FnMut(&str, String)) {
     if let Err(e) = IpRanges::parse(config.trusted_proxies.iter().map(String::as_str)) {
         problem("trusted_proxies", e);
@@ -136,6 +137,11 @@ fn traffic(config: &Config, problem: &mut impl FnMut(&str, String)) {
             "rate_limit.key"
         };
         problem(key, e);
+    }
+    for name in &config.cache.vary_by {
+        if HeaderName::from_bytes(name.as_bytes()).is_err() {
+            problem("cache.vary_by", format!("{name:?} is not a header name"));
+        }
     }
     if let Some(csp) = &config.security_headers.content_security_policy
         && HeaderValue::from_str(csp).is_err()

@@ -100,6 +100,11 @@ pub(crate) fn app(
     if let Some(compression) = config.compression.layer() {
         app = app.wrap(compression);
     }
+    // Innermost: the limits, filters and logs above apply to hits too, and CORS and
+    // compression fit each answer to its request.
+    if let Ok(Some(cache)) = config.cache.layer() {
+        app = app.wrap(cache.metrics(metrics));
+    }
     app
 }
 
