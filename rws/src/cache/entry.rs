@@ -21,7 +21,6 @@ pub(crate) enum Stored {
 
 /// A complete response: the head as the handler sent it, the body in memory, and what the
 /// policy made of them when they were stored.
-#[derive(Clone)]
 pub(crate) struct CachedResponse {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,

@@ -11,6 +11,13 @@ use super::entry::CacheEntry;
 use super::store::CacheStore;
 use crate::redis_link::Link;
 
+/// GET, unless the value is longer than `ARGV[1]`: one round trip, and a value over the bound is
+/// never sent.
+const BOUNDED_GET: &str = r"
+if redis.call('STRLEN', KEYS[1]) > tonumber(ARGV[1]) then return false end
+return redis.call('GET', KEYS[1])
+";
+
 /// How many keys one `SCAN` step asks for while purging.
 const SCAN_COUNT: usize = 500;
 
@@ -18,9 +25,10 @@ const SCAN_COUNT: usize = 500;
 /// with Redis's own expiry, so that N instances share one cache (a miss on one, a hit on
 /// the next).
 ///
-/// Redis down or slow (each command has a deadline, 250 ms unless set) fails open: the
-/// request goes to the handler and nothing is stored; the problem is logged at most once a
-/// minute. The connection is made lazily, so an app starts while Redis is away.
+/// A lookup is one round trip (a script that reads the value only when it is within
+/// [`max_value_size`](Self::max_value_size)). Redis down or slow (each command has a
+/// deadline, 250 ms unless set) fails open: the request goes to the handler and nothing is
+/// stored; the problem is logged at most once a minute. The connection is made lazily, so an app starts while Redis is away.
 ///
 /// ```no_run
 /// use rws::prelude::*;
@@ -37,6 +45,7 @@ pub struct RedisCache {
     link: Link,
     prefix: String,
     max_bytes: usize,
+    bounded_get: redis::Script,
 }
 
 impl RedisCache {
@@ -56,6 +65,7 @@ impl RedisCache {
             link,
             prefix: "rws:cache:".to_owned(),
             max_bytes: 8 << 20,
+            bounded_get: redis::Script::new(BOUNDED_GET),
         }
     }
 
@@ -98,17 +108,11 @@ fn pattern(prefix: &str) -> String {
 impl CacheStore for RedisCache {
     async fn get(&self, key: &str) -> Option<Arc<CacheEntry>> {
         let key = format!("{}{key}", self.prefix);
+        let script = &self.bounded_get;
         let max = self.max_bytes;
         let value: Option<Vec<u8>> = self
             .link
-            .run(|mut c| async move {
-                // STRLEN first: a value over the bound is never read.
-                let len: usize = c.strlen(&key).await?;
-                if len == 0 || len > max {
-                    return Ok(None);
-                }
-                c.get(&key).await
-            })
+            .run(|mut c| async move { script.key(&key).arg(max).invoke_async(&mut c).await })
             .await
             .flatten();
         CacheEntry::from_bytes(Bytes::from(value?)).map(Arc::new)

@@ -262,7 +262,9 @@ async fn complete<S: CacheStore>(
     lead: Lead,
     now: SystemTime,
 ) -> Fetched {
-    if let Some(old) = old.as_deref().and_then(response_of) {
+    if let Some(entry) = &old
+        && let Some(old) = response_of(entry)
+    {
         if res.status() == StatusCode::NOT_MODIFIED && validates(old, res.headers()) {
             let headers = merge(&old.headers, res.headers());
             let Some(freshness) = c.config.rules.storable(view, old.status, &headers, now) else {
@@ -279,9 +281,7 @@ async fn complete<S: CacheStore>(
         if res.status().is_server_error() && old.usable_on_error(now) {
             lead.finish(Outcome::NotStored);
             Counters::bump(&c.counters.hits);
-            return Fetched::StaleOnError(Arc::new(CacheEntry(Stored::Response(Box::new(
-                old.clone(),
-            )))));
+            return Fetched::StaleOnError(Arc::clone(entry));
         }
     }
     Counters::bump(&c.counters.misses);
