@@ -8,7 +8,7 @@
 //! a hint that lists fewer types.
 
 /// Every feature of `rws` (checked against its Cargo.toml below).
-const FEATURES: [&str; 17] = [
+const FEATURES: [&str; 18] = [
     "logging",
     "validate",
     "fs",
@@ -26,6 +26,7 @@ const FEATURES: [&str; 17] = [
     "ws",
     "proxy",
     "cache",
+    "acme",
 ];
 
 /// Whether every feature of `rws` is on, the set the `.stderr` files were recorded with.
@@ -47,6 +48,7 @@ const RECORDED_FEATURES: bool = cfg!(all(
     feature = "ws",
     feature = "proxy",
     feature = "cache",
+    feature = "acme",
 ));
 
 #[test]

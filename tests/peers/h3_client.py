@@ -3,11 +3,13 @@
 Usage: h3_client.py PORT CA_CERT_PEM [PATH ...]
 Without paths, fetches a static route, a path-parameter route, a JSON POST and a streamed
 response from https://localhost:PORT over QUIC (tests/http3.rs's app); with paths, GETs each.
-Prints status and body of each as one JSON object.
+Prints status and body of each as one JSON object. The server name (SNI, :authority, the name
+the certificate is checked for) is `localhost`, or $H3_SERVER_NAME.
 """
 
 import asyncio
 import json
+import os
 import sys
 
 from aioquic.asyncio import connect
@@ -15,6 +17,9 @@ from aioquic.asyncio.protocol import QuicConnectionProtocol
 from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
+
+
+SERVER_NAME = os.environ.get("H3_SERVER_NAME", "localhost")
 
 
 class Client(QuicConnectionProtocol):
@@ -42,7 +47,7 @@ class Client(QuicConnectionProtocol):
         headers = [
             (b":method", method.encode()),
             (b":scheme", b"https"),
-            (b":authority", b"localhost"),
+            (b":authority", SERVER_NAME.encode()),
             (b":path", path.encode()),
         ]
         if content_type:
@@ -58,7 +63,7 @@ class Client(QuicConnectionProtocol):
 
 
 async def main(port, cafile, paths):
-    config = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN, server_name="localhost")
+    config = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN, server_name=SERVER_NAME)
     config.load_verify_locations(cafile)
     async with connect("127.0.0.1", port, configuration=config, create_protocol=Client) as client:
         if paths:

@@ -62,11 +62,12 @@ impl Rws {
 
     /// Starts the prepared command (its `--port` is set to 0).
     pub fn start_with(cmd: &mut Command) -> Rws {
-        let mut child = cmd
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start rws");
+        Rws::start_as_given(cmd.args(["--port", "0"]))
+    }
+
+    /// Starts the prepared command as it is (it names its own `--port`).
+    pub fn start_as_given(cmd: &mut Command) -> Rws {
+        let mut child = cmd.stdout(Stdio::piped()).spawn().expect("start rws");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {

@@ -3,6 +3,7 @@
 
 pub mod bin;
 pub mod nginx;
+pub mod pebble;
 pub mod redis;
 pub mod server;
 

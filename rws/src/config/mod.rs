@@ -19,6 +19,7 @@
 //! assert!(err.to_string().contains("rws.config.toml:1: `port`"));
 //! ```
 
+mod acme;
 mod keys;
 mod loader;
 mod proxy;
@@ -32,6 +33,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use acme::{AcmeChallenge, AcmeConfig};
 pub use keys::{KEYS, Key, Kind};
 pub use loader::{ConfigError, Loaded, Loader, Origin};
 pub use proxy::ProxyConfig;
@@ -77,6 +79,8 @@ pub struct Config {
     pub cache: CacheConfig,
     /// TLS certificate and key.
     pub tls: TlsConfig,
+    /// Certificates obtained and renewed from an ACME CA.
+    pub acme: AcmeConfig,
     /// Static file serving.
     pub files: FilesConfig,
     /// Cross-origin resource sharing.
@@ -112,6 +116,7 @@ impl Default for Config {
             security_headers: SecurityHeadersConfig::default(),
             cache: CacheConfig::default(),
             tls: TlsConfig::default(),
+            acme: AcmeConfig::default(),
             files: FilesConfig::default(),
             cors: CorsConfig::default(),
             limits: LimitsConfig::default(),

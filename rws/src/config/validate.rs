@@ -39,12 +39,13 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
             problem(key, format!("{} is not a readable file", path.display()));
         }
     }
-    if config.redirect_port.is_some() && config.tls.cert.is_none() {
+    if config.redirect_port.is_some() && config.tls.cert.is_none() && !config.acme.enabled() {
         problem(
             "redirect_port",
-            "redirects to HTTPS, which needs `tls.cert` and `tls.key`".into(),
+            "redirects to HTTPS, which needs `tls.cert` and `tls.key` or `acme.domains`".into(),
         );
     }
+    acme(config, &mut problem);
     let header = &config.telemetry.trace_id_header;
     if !header.is_empty() && HeaderName::from_bytes(header.as_bytes()).is_err() {
         problem(
@@ -94,6 +95,36 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
     }
     proxies(config, &origin, &mut problems);
     problems
+}
+
+/// `[acme]`, and how it fits with `[tls]` and `redirect_port`.
+fn acme(config: &Config, problem: &mut impl FnMut(&str, String)) {
+    let acme = &config.acme;
+    if !acme.enabled() {
+        return;
+    }
+    if !cfg!(feature = "acme") {
+        problem(
+            "acme.domains",
+            "this build of rws has no ACME support (feature `acme`)".into(),
+        );
+    }
+    for (key, why) in acme.problems() {
+        problem(&format!("acme.{key}"), why);
+    }
+    if config.tls.cert.is_some() {
+        problem(
+            "acme.domains",
+            "certificates come either from `tls.cert`/`tls.key` or from ACME, not both".into(),
+        );
+    }
+    if acme.challenge == super::AcmeChallenge::Http01 && config.redirect_port.is_none() {
+        problem(
+            "acme.challenge",
+            "http-01 is answered on the plain-HTTP port: set `redirect_port` (80 for a public CA)"
+                .into(),
+        );
+    }
 }
 
 /// `trusted_proxies`, `[ip_filter]`, `[compression]`, `[rate_limit]`, `[security_headers]`,

@@ -63,14 +63,15 @@ impl fmt::Display for ByteSize {
 type MakeDuration = fn(u64) -> Option<Duration>;
 
 impl HumanDuration {
-    /// Parses `"500ms"`, `"10s"`, `"2m"`, `"1h"` or whole seconds (`"30"`).
+    /// Parses `"500ms"`, `"10s"`, `"2m"`, `"1h"`, `"30d"` or whole seconds (`"30"`).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let units: [(&str, MakeDuration); 5] = [
+        let units: [(&str, MakeDuration); 6] = [
             ("ms", |n| Some(Duration::from_millis(n))),
             ("s", |n| Some(Duration::from_secs(n))),
             ("m", |n| n.checked_mul(60).map(Duration::from_secs)),
             ("h", |n| n.checked_mul(3600).map(Duration::from_secs)),
+            ("d", |n| n.checked_mul(86_400).map(Duration::from_secs)),
             ("", |n| Some(Duration::from_secs(n))),
         ];
         for (unit, make) in units {
@@ -83,7 +84,7 @@ impl HumanDuration {
             }
         }
         Err(format!(
-            "`{text}` is not a duration: write seconds as an integer or with a unit (ms, s, m, h)"
+            "`{text}` is not a duration: write seconds as an integer or with a unit (ms, s, m, h, d)"
         ))
     }
 }
@@ -96,6 +97,7 @@ impl fmt::Display for HumanDuration {
         }
         let s = d.as_secs();
         match s {
+            s if s != 0 && s.is_multiple_of(86_400) => write!(f, "{}d", s / 86_400),
             s if s != 0 && s.is_multiple_of(3600) => write!(f, "{}h", s / 3600),
             s if s != 0 && s.is_multiple_of(60) => write!(f, "{}m", s / 60),
             s => write!(f, "{s}s"),
@@ -201,7 +203,11 @@ mod tests {
         );
         assert!(HumanDuration::parse("soon").is_err());
         assert!(HumanDuration::parse("1.5s").is_err());
-        for text in ["500ms", "10s", "2m", "1h", "0s"] {
+        assert_eq!(
+            HumanDuration::parse("30d"),
+            Ok(HumanDuration(Duration::from_secs(30 * 86_400)))
+        );
+        for text in ["500ms", "10s", "2m", "1h", "30d", "0s"] {
             assert_eq!(HumanDuration::parse(text).unwrap().to_string(), text);
         }
     }

@@ -1,7 +1,6 @@
 //! The proxy's HTTP client: hyper-util's pooled client, HTTP/1.1 and HTTP/2, `https://` over
 //! rustls (ring), keep-alive pools per upstream.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,25 +37,6 @@ impl Default for ClientOptions {
             roots: None,
         }
     }
-}
-
-/// The certificates of a PEM file, as roots to trust.
-pub(super) fn load_roots(path: &Path) -> Result<rustls::RootCertStore, String> {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-    let shown = path.display();
-    let mut roots = rustls::RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(path).map_err(|e| format!("{shown}: {e}"))?;
-    for cert in certs {
-        let cert = cert.map_err(|e| format!("{shown}: {e}"))?;
-        roots
-            .add(cert)
-            .map_err(|e| format!("{shown}: not a usable CA certificate: {e}"))?;
-    }
-    if roots.is_empty() {
-        return Err(format!("{shown}: no certificate in it"));
-    }
-    Ok(roots)
 }
 
 pub(super) fn build(options: &ClientOptions) -> Result<Client, String> {

@@ -247,7 +247,7 @@ impl ReverseProxy {
     /// CA), instead of the Mozilla roots.
     #[must_use]
     pub fn ca_root(self, path: impl AsRef<Path>) -> Self {
-        let loaded = client::load_roots(path.as_ref());
+        let loaded = crate::server::tls::load_roots(path.as_ref());
         self.set(|c| match loaded {
             Ok(roots) => c.client.roots = Some(Arc::new(roots)),
             Err(problem) => c.problems.push(format!("ReverseProxy ca_root: {problem}")),

@@ -53,6 +53,12 @@ pub(crate) struct Cli {
     /// Plain-HTTP port redirecting to HTTPS
     #[arg(long, value_name = "PORT")]
     redirect_port: Option<String>,
+    /// Obtain and renew a certificate for DOMAIN from an ACME CA (repeatable; see acme.*)
+    #[arg(long = "acme-domain", value_name = "DOMAIN")]
+    acme_domains: Vec<String>,
+    /// The ACME account's contact address
+    #[arg(long, value_name = "EMAIL")]
+    acme_email: Option<String>,
     /// Set any setting (see the list below), e.g. --set limits.body=8MiB (repeatable)
     #[arg(short, long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
@@ -77,6 +83,7 @@ impl Cli {
             ("tls.cert", "--tls-cert", &self.tls_cert),
             ("tls.key", "--tls-key", &self.tls_key),
             ("redirect_port", "--redirect-port", &self.redirect_port),
+            ("acme.email", "--acme-email", &self.acme_email),
         ];
         for (key, flag, value) in flags {
             if let Some(value) = value {
@@ -85,6 +92,13 @@ impl Cli {
         }
         if self.listing {
             loader = loader.set("files.listing", "true", "--listing");
+        }
+        if !self.acme_domains.is_empty() {
+            loader = loader.set(
+                "acme.domains",
+                &self.acme_domains.join(","),
+                "--acme-domain",
+            );
         }
         if !self.cors_origins.is_empty() {
             loader = loader.set(

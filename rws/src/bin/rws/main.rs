@@ -48,6 +48,15 @@ fn main() -> ExitCode {
             Ok(tls) => Some(tls),
             Err(e) => return refuse(&[format!("{}: `tls.cert`: {e}", loaded.origin("tls.cert"))]),
         },
+        _ if loaded.config.acme.enabled() => match Tls::acme(loaded.config.acme.clone()) {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                return refuse(&[format!(
+                    "{}: `acme.domains`: {e}",
+                    loaded.origin("acme.domains")
+                )]);
+            }
+        },
         _ => None,
     };
     if cli.check_config {
@@ -131,6 +140,10 @@ async fn run(
     for route in app.routes() {
         println!("  {} {}", route.method, route.pattern);
     }
+    let tls = tls.map(|tls| tls.acme_metrics(&metrics));
+    if let Some(status) = tls.as_ref().and_then(Tls::acme_status) {
+        println!("{}", acme_line(&status, &config));
+    }
     if let Some(metrics_addr) = config.endpoints.metrics_address
         && !config.endpoints.metrics.is_empty()
         && let Err(code) = serve_metrics(&config, metrics_addr, &metrics).await
@@ -198,6 +211,24 @@ fn http3(
     Ok(quic)
 }
 
+/// The launch line of ACME: what is managed, from where, kept where, valid until when.
+fn acme_line(status: &rws::server::tls::acme::AcmeStatus, config: &Config) -> String {
+    let current = match (status.expires, &status.serial) {
+        (Some(expires), Some(serial)) => format!(
+            "serving the cached certificate {serial}, expires {}",
+            httpdate::fmt_http_date(expires)
+        ),
+        _ => "no certificate yet: obtaining one (handshakes fail until then)".to_owned(),
+    };
+    format!(
+        "  ACME certificates for {} from {} ({}), cache {}; {current}",
+        status.domains.join(", "),
+        status.directory,
+        config.acme.challenge.as_str(),
+        status.cache.display(),
+    )
+}
+
 fn local_port(listener: &tokio::net::TcpListener) -> u16 {
     listener.local_addr().map_or(0, |a| a.port())
 }
@@ -251,6 +282,12 @@ async fn redirect(config: &Config, tls: &Tls, port: u16, https_port: u16) -> Res
         rws::server::tls::redirect_to_https_for(tls.certificates(), https_port, permanent)
     } else {
         rws::server::tls::redirect_to_https(https_port, &hosts, permanent)
+    };
+    // The CA's http-01 requests are answered before the redirect.
+    let app = if config.acme.enabled() {
+        app.wrap(rws::server::tls::acme::Http01Layer::new(tls.certificates()))
+    } else {
+        app
     };
     let server = Server::new(app).limits(config.server_limits());
     tokio::spawn(async move {

@@ -109,6 +109,7 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
     check("redirect_port", old.redirect_port != new.redirect_port);
     check("tls.cert", old.tls.cert.is_some() != new.tls.cert.is_some());
     check("tls.http3", old.tls.http3 != new.tls.http3);
+    check("acme", old.acme != new.acme);
     check(
         "endpoints.metrics_address",
         old.endpoints.metrics_address != new.endpoints.metrics_address,

@@ -18,6 +18,8 @@ fn the_key_list_names_every_field() {
     )));
     full.security_headers.content_security_policy = Some("default-src 'self'".into());
     full.endpoints.metrics_address = Some(([127, 0, 0, 1], 9100).into());
+    full.acme.email = Some("admin@example.com".into());
+    full.acme.ca_root = Some("ca.pem".into());
     let Value::Table(table) = Value::try_from(&full).unwrap() else {
         panic!()
     };
@@ -149,4 +151,44 @@ fn every_problem_of_every_layer_is_reported_at_once() {
             "no problem starts with {start:?}: {found:#?}"
         );
     }
+}
+
+#[test]
+fn acme_from_flags_file_and_environment_with_every_problem_named() {
+    let loaded = Loader::new()
+        .file_text(
+            "rws.config.toml",
+            "[acme]\ndomains = [\"example.com\"]\nrenew_before = \"20d\"\n",
+        )
+        .env([("RWS_CONFIG_ACME_CHALLENGE", "tls-alpn-01")])
+        .set("acme.directory", "letsencrypt-staging", "--set acme.directory")
+        .load()
+        .unwrap();
+    let acme = &loaded.config.acme;
+    assert_eq!(acme.domains, ["example.com"]);
+    assert_eq!(acme.renew_before.0, std::time::Duration::from_secs(20 * 86_400));
+    assert!(acme.directory_url().unwrap().contains("staging"));
+
+    let err = Loader::new()
+        .file_text(
+            "rws.config.toml",
+            "[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n[acme]\ndomains = [\"*.example.com\"]\nchallenge = \"http-01\"\ndirectory = \"http://ca.example/dir\"\n",
+        )
+        .load()
+        .unwrap_err()
+        .to_string();
+    for needle in [
+        "rws.config.toml:5: `acme.domains`: \"*.example.com\": a wildcard",
+        "rws.config.toml:7: `acme.directory`",
+        "`acme.domains`: certificates come either from",
+        "rws.config.toml:6: `acme.challenge`: http-01 is answered on the plain-HTTP port",
+    ] {
+        assert!(err.contains(needle), "{needle:?} not in:\n{err}");
+    }
+    let err = Loader::new()
+        .file_text("rws.config.toml", "[acme]\nchallenge = \"dns-01\"\n")
+        .load()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("rws.config.toml:2: `acme.challenge`"), "{err}");
 }

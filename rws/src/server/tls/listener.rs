@@ -16,9 +16,12 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::LazyConfigAcceptor;
 use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::server::Acceptor;
 use tokio_rustls::server::TlsStream;
+
+use super::challenges::Challenges;
 
 use crate::connection::ConnectionInfo;
 use crate::server::Listener;
@@ -44,13 +47,34 @@ pub struct TlsListener {
     task: JoinHandle<()>,
 }
 
+/// What a handshake is answered with: the served configuration, or, for a `ClientHello` asking
+/// for `acme-tls/1` while a tls-alpn-01 challenge for its name is open, the challenge one.
+#[derive(Clone)]
+pub(super) struct Configs {
+    pub(super) served: Arc<ServerConfig>,
+    pub(super) challenge: Arc<ServerConfig>,
+    pub(super) challenges: Arc<Challenges>,
+}
+
+impl Configs {
+    async fn handshake(&self, stream: TcpStream) -> io::Result<TlsStream<TcpStream>> {
+        let start = LazyConfigAcceptor::new(Acceptor::default(), stream).await?;
+        let config = if self.challenges.alpn_open_for(&start.client_hello()) {
+            Arc::clone(&self.challenge)
+        } else {
+            Arc::clone(&self.served)
+        };
+        start.into_stream(config).await
+    }
+}
+
 impl TlsListener {
-    pub(super) fn new(tcp: TcpListener, config: Arc<ServerConfig>, timeout: Duration) -> Self {
+    pub(super) fn new(tcp: TcpListener, configs: Configs, timeout: Duration) -> Self {
         let local = tcp
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let (tx, accepted) = mpsc::channel(64);
-        let task = tokio::spawn(accept_loop(tcp, TlsAcceptor::from(config), timeout, tx));
+        let task = tokio::spawn(accept_loop(tcp, configs, timeout, tx));
         TlsListener {
             local,
             accepted,
@@ -67,7 +91,7 @@ impl Drop for TlsListener {
 
 async fn accept_loop(
     tcp: TcpListener,
-    acceptor: TlsAcceptor,
+    configs: Configs,
     timeout: Duration,
     tx: mpsc::Sender<Accepted>,
 ) {
@@ -86,7 +110,7 @@ async fn accept_loop(
                 continue;
             }
         };
-        let (acceptor, tx, slots) = (acceptor.clone(), tx.clone(), Arc::clone(&slots));
+        let (configs, tx, slots) = (configs.clone(), tx.clone(), Arc::clone(&slots));
         tokio::spawn(async move {
             // Responses are written whole by hyper; Nagle's delay only adds latency.
             let _ = stream.set_nodelay(true);
@@ -108,12 +132,15 @@ async fn accept_loop(
                 tracing::debug!(%peer, "too many TLS handshakes at once: refused");
                 return;
             };
-            match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+            match tokio::time::timeout(timeout, configs.handshake(stream)).await {
                 Ok(Ok(tls)) => {
                     let (_, session) = tls.get_ref();
                     let alpn = match session.alpn_protocol() {
                         Some(b"h2") => Some("h2"),
                         Some(b"http/1.1") => Some("http/1.1"),
+                        // The CA has seen the challenge certificate; nothing is served here
+                        // (RFC 8737 §3).
+                        Some(super::challenges::ACME_TLS_ALPN) => return,
                         _ => None,
                     };
                     let info = ConnectionInfo::new(peer, local)

@@ -18,6 +18,10 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "acme")]
+#[cfg_attr(docsrs, doc(cfg(feature = "acme")))]
+pub mod acme;
+mod challenges;
 mod listener;
 mod redirect;
 
@@ -34,6 +38,7 @@ use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
 use tokio_rustls::rustls::sign::CertifiedKey;
 use tokio_rustls::rustls::{self, ServerConfig};
 
+use challenges::{ACME_TLS_ALPN, ChallengeResolver, Challenges};
 pub use listener::TlsListener;
 pub use redirect::{redirect_to_https, redirect_to_https_for};
 
@@ -55,6 +60,8 @@ impl std::error::Error for TlsError {}
 pub struct Tls {
     certificates: Certificates,
     handshake_timeout: Duration,
+    #[cfg(feature = "acme")]
+    acme: Option<acme::Acme>,
 }
 
 impl Tls {
@@ -62,15 +69,74 @@ impl Tls {
     /// key must belong to the chain's first certificate.
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Tls, TlsError> {
         let default = load(cert.as_ref(), key.as_ref())?;
-        Ok(Tls {
+        Ok(Tls::with_default(Some(default)))
+    }
+
+    /// Certificates for `config.domains` from an ACME CA (RFC 8555), kept in `config.cache`
+    /// and renewed before they expire, served through the same resolver as
+    /// [`from_pem_files`](Tls::from_pem_files)' (so HTTP/3 serves them too). A valid cached
+    /// certificate is served at once; otherwise handshakes fail cleanly until the first one is
+    /// issued. The work starts in the background at [`bind`](Tls::bind) (or
+    /// [`bind_http3`](Tls::bind_http3)); [`acme_status`](Tls::acme_status) tells how it goes.
+    ///
+    /// ```no_run
+    /// use rws::config::AcmeConfig;
+    /// use rws::server::{Server, tls::Tls};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let tls = Tls::acme(AcmeConfig::new(["example.com"]).email("admin@example.com"))?;
+    /// let listener = tls.bind(tokio::net::TcpListener::bind("0.0.0.0:443").await?);
+    /// Server::new(rws::App::new()).serve(listener).await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "acme")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "acme")))]
+    pub fn acme(config: crate::config::AcmeConfig) -> Result<Tls, TlsError> {
+        let mut tls = Tls::with_default(None);
+        let acme = acme::Acme::new(config, &tls.certificates)?;
+        tls.acme = Some(acme);
+        Ok(tls)
+    }
+
+    /// The ACME manager's state, when the certificates come from ACME.
+    #[cfg(feature = "acme")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "acme")))]
+    pub fn acme_status(&self) -> Option<acme::AcmeStatus> {
+        self.acme.as_ref().map(acme::Acme::status)
+    }
+
+    /// Reports the ACME manager's `rws_acme_*` series into `metrics`.
+    #[cfg(all(feature = "acme", feature = "metrics"))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "acme", feature = "metrics"))))]
+    #[must_use]
+    pub fn acme_metrics(self, metrics: &crate::metrics::Metrics) -> Tls {
+        if let Some(acme) = &self.acme {
+            acme.report_to(metrics);
+        }
+        self
+    }
+
+    fn with_default(default: Option<Arc<CertifiedKey>>) -> Tls {
+        Tls {
             certificates: Certificates(Arc::new(Resolver {
                 current: RwLock::new(Arc::new(Store {
                     default,
                     by_name: HashMap::new(),
                 })),
+                challenges: Arc::default(),
             })),
             handshake_timeout: Duration::from_secs(10),
-        })
+            #[cfg(feature = "acme")]
+            acme: None,
+        }
+    }
+
+    /// Starts the ACME manager, once, when there is one.
+    fn start_acme(&self) {
+        #[cfg(feature = "acme")]
+        if let Some(acme) = &self.acme {
+            acme.start();
+        }
     }
 
     /// Serves `cert`/`key` to clients asking for `name` by SNI (`api.example.com`, or
@@ -127,6 +193,26 @@ impl Tls {
         Arc::new(config)
     }
 
+    /// The configuration for handshakes asking for `acme-tls/1` while a tls-alpn-01 challenge
+    /// is open: that protocol alone, the challenge certificates alone.
+    fn challenge_config(&self) -> Arc<ServerConfig> {
+        let provider = Arc::new(ring::default_provider());
+        let builder = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
+        let mut config = match builder {
+            Ok(builder) => {
+                builder
+                    .with_no_client_auth()
+                    .with_cert_resolver(Arc::new(ChallengeResolver(Arc::clone(
+                        &self.certificates.0.challenges,
+                    ))))
+            }
+            Err(e) => unreachable!("the ring provider refused TLS 1.2/1.3: {e}"),
+        };
+        config.alpn_protocols = vec![ACME_TLS_ALPN.to_vec()];
+        Arc::new(config)
+    }
+
     /// Accepts HTTP/3 (QUIC) on the UDP address `addr` with the same certificates: TLS 1.3,
     /// ALPN `h3`. Give it to [`Server::http3`](crate::server::Server::http3) beside the TCP
     /// listener on the same port; TCP responses then advertise it with `Alt-Svc`.
@@ -137,12 +223,20 @@ impl Tls {
         addr: std::net::SocketAddr,
     ) -> std::io::Result<super::http3::Http3Listener> {
         let config = self.rustls_config(&[&rustls::version::TLS13], vec![b"h3".to_vec()]);
-        super::http3::Http3Listener::bind(addr, config, self.handshake_timeout)
+        let listener = super::http3::Http3Listener::bind(addr, config, self.handshake_timeout)?;
+        self.start_acme();
+        Ok(listener)
     }
 
     /// Accepts TLS connections on `tcp`; handshakes run concurrently, off the accept loop.
     pub fn bind(self, tcp: tokio::net::TcpListener) -> TlsListener {
-        TlsListener::new(tcp, self.server_config(), self.handshake_timeout)
+        self.start_acme();
+        let configs = listener::Configs {
+            served: self.server_config(),
+            challenge: self.challenge_config(),
+            challenges: Arc::clone(&self.certificates.0.challenges),
+        };
+        TlsListener::new(tcp, configs, self.handshake_timeout)
     }
 }
 
@@ -171,10 +265,25 @@ impl Certificates {
             Some(name) => {
                 next.by_name.insert(name.to_ascii_lowercase(), loaded);
             }
-            None => next.default = loaded,
+            None => next.default = Some(loaded),
         }
         *current = Arc::new(next);
         Ok(())
+    }
+
+    /// Makes `key` the default certificate: what the ACME manager does with each new one.
+    #[cfg_attr(not(feature = "acme"), allow(dead_code))]
+    pub(crate) fn set_default(&self, key: Arc<CertifiedKey>) {
+        if let Ok(mut current) = self.0.current.write() {
+            let mut next = Store::clone(&current);
+            next.default = Some(key);
+            *current = Arc::new(next);
+        }
+    }
+
+    /// The ACME challenges open now.
+    pub(crate) fn challenges(&self) -> &Challenges {
+        &self.0.challenges
     }
 
     /// Whether one of the certificates (the default or an SNI one) is valid for `host`, checked
@@ -194,7 +303,9 @@ impl Certificates {
         let Ok(store) = self.0.current.read().map(|s| Arc::clone(&s)) else {
             return false;
         };
-        std::iter::once(&store.default)
+        store
+            .default
+            .iter()
             .chain(store.by_name.values())
             .filter_map(|key| key.end_entity_cert().ok())
             .filter_map(|der| webpki::EndEntityCert::try_from(der).ok())
@@ -204,12 +315,14 @@ impl Certificates {
 
 #[derive(Clone)]
 struct Store {
-    default: Arc<CertifiedKey>,
+    /// None while an ACME manager has no certificate yet: handshakes then fail.
+    default: Option<Arc<CertifiedKey>>,
     by_name: HashMap<String, Arc<CertifiedKey>>,
 }
 
 struct Resolver {
     current: RwLock<Arc<Store>>,
+    challenges: Arc<Challenges>,
 }
 
 impl fmt::Debug for Resolver {
@@ -235,8 +348,27 @@ impl ResolvesServerCert for Resolver {
                 store.by_name.get(&format!("*.{parent}"))
             })
         });
-        Some(Arc::clone(chosen.unwrap_or(&store.default)))
+        chosen.or(store.default.as_ref()).cloned()
     }
+}
+
+/// The certificates of a PEM file, as roots to trust (a private CA's): for the proxy's
+/// `https://` upstreams and an ACME directory.
+#[cfg_attr(not(any(feature = "proxy", feature = "acme")), allow(dead_code))]
+pub(crate) fn load_roots(path: &Path) -> Result<rustls::RootCertStore, String> {
+    let shown = path.display();
+    let mut roots = rustls::RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(path).map_err(|e| format!("{shown}: {e}"))?;
+    for cert in certs {
+        let cert = cert.map_err(|e| format!("{shown}: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("{shown}: not a usable CA certificate: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("{shown}: no certificate in it"));
+    }
+    Ok(roots)
 }
 
 /// Reads and checks a certificate chain and its key.
