@@ -350,3 +350,44 @@ async fn renewal_replaces_the_certificate_and_a_cached_one_outlives_the_ca() {
         "{metrics}"
     );
 }
+
+#[test]
+fn with_no_certificate_yet_handshakes_fail_cleanly_and_the_server_keeps_trying() {
+    let dir = Folder::new("acme-none");
+    let port = free_port();
+    let log = dir.path().join("rws.log");
+    // A directory nobody answers at: the first certificate cannot be obtained.
+    let mut cmd = rws();
+    cmd.env("RUST_LOG", "info")
+        .args(["--port", &port.to_string(), "--acme-domain", "acme-d.test"])
+        .args([
+            "--set",
+            &format!("acme.directory=https://127.0.0.1:{}/dir", free_port()),
+        ])
+        .args([
+            "--set",
+            &format!("acme.cache={}", dir.path().join("cache").display()),
+        ])
+        .stderr(std::fs::File::create(&log).expect("log"));
+    let server = Rws::start_as_given(&mut cmd);
+    logged(&log, "retry_in", 1);
+    for _ in 0..3 {
+        let out = output(Command::new("curl").args([
+            "-sk",
+            "--max-time",
+            "5",
+            "--resolve",
+            &format!("acme-d.test:{port}:127.0.0.1"),
+            &format!("https://acme-d.test:{port}/healthz"),
+        ]));
+        // 35: the TLS handshake failed (the server has no certificate to offer); not 28, a
+        // timeout: nothing hangs.
+        assert_eq!(out.status.code(), Some(35));
+    }
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(
+        server.terminate().success(),
+        "the server stopped cleanly after failing handshakes"
+    );
+}

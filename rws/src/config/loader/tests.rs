@@ -161,12 +161,19 @@ fn acme_from_flags_file_and_environment_with_every_problem_named() {
             "[acme]\ndomains = [\"example.com\"]\nrenew_before = \"20d\"\n",
         )
         .env([("RWS_CONFIG_ACME_CHALLENGE", "tls-alpn-01")])
-        .set("acme.directory", "letsencrypt-staging", "--set acme.directory")
+        .set(
+            "acme.directory",
+            "letsencrypt-staging",
+            "--set acme.directory",
+        )
         .load()
         .unwrap();
     let acme = &loaded.config.acme;
     assert_eq!(acme.domains, ["example.com"]);
-    assert_eq!(acme.renew_before.0, std::time::Duration::from_secs(20 * 86_400));
+    assert_eq!(
+        acme.renew_before.0,
+        std::time::Duration::from_secs(20 * 86_400)
+    );
     assert!(acme.directory_url().unwrap().contains("staging"));
 
     let err = Loader::new()

@@ -82,20 +82,25 @@ impl Issued {
                 .all(|d| self.names.iter().any(|n| n.eq_ignore_ascii_case(d)))
     }
 
-    /// When to renew: `renew_before` ahead of expiry, but never sooner than a tenth of the
-    /// lifetime after issuance, so that a `renew_before` longer than the lifetime renews
-    /// early and often, not in a loop (ten certificates per lifetime at most).
+    /// When to renew it (see [`renewal_time`]).
     pub(super) fn renew_at(&self, renew_before: Duration) -> SystemTime {
-        let lifetime = self
-            .not_after
-            .duration_since(self.not_before)
-            .unwrap_or_default();
-        let ahead = self
-            .not_after
-            .checked_sub(renew_before)
-            .unwrap_or(UNIX_EPOCH);
-        ahead.max(self.not_before + lifetime / 10)
+        renewal_time(self.not_before, self.not_after, renew_before)
     }
+}
+
+/// When to renew a certificate valid from `not_before` to `not_after`: `renew_before` ahead of
+/// expiry, but never sooner than a tenth of its lifetime after issuance, so that a
+/// `renew_before` longer than the lifetime renews early and often, not in a loop (ten
+/// certificates per lifetime at most: a misconfigured 90-day setting stays inside Let's
+/// Encrypt's limits).
+pub(super) fn renewal_time(
+    not_before: SystemTime,
+    not_after: SystemTime,
+    renew_before: Duration,
+) -> SystemTime {
+    let lifetime = not_after.duration_since(not_before).unwrap_or_default();
+    let ahead = not_after.checked_sub(renew_before).unwrap_or(UNIX_EPOCH);
+    ahead.max(not_before + lifetime / 10)
 }
 
 /// A new key pair (ECDSA P-256) and the CSR for `domains`, the key in PEM.
@@ -130,4 +135,38 @@ pub(super) fn alpn_challenge(domain: &str, digest: &[u8]) -> Result<Arc<Certifie
         vec![cert.der().clone()],
         signing,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    #[test]
+    fn renewal_is_renew_before_ahead_of_expiry_and_never_a_loop() {
+        let issued = UNIX_EPOCH + 1000 * DAY;
+        let expires = issued + 90 * DAY;
+        assert_eq!(renewal_time(issued, expires, 30 * DAY), issued + 60 * DAY);
+        // Longer than the lifetime: a tenth of it after issuance, not at once.
+        assert_eq!(renewal_time(issued, expires, 365 * DAY), issued + 9 * DAY);
+        let short = issued + Duration::from_secs(90);
+        assert_eq!(
+            renewal_time(issued, short, Duration::from_secs(3600)),
+            issued + Duration::from_secs(9)
+        );
+    }
+
+    #[test]
+    fn a_chain_and_key_that_do_not_belong_together_are_refused() {
+        let one = rcgen::generate_simple_self_signed(vec!["a.example".to_owned()]).unwrap();
+        let two = rcgen::generate_simple_self_signed(vec!["a.example".to_owned()]).unwrap();
+        let ok = Issued::from_pem(&one.cert.pem(), &one.signing_key.serialize_pem()).unwrap();
+        assert_eq!(ok.names, ["a.example"]);
+        assert!(ok.serves(&["a.example".to_owned()], SystemTime::now()));
+        assert!(!ok.serves(&["b.example".to_owned()], SystemTime::now()));
+        let err = Issued::from_pem(&one.cert.pem(), &two.signing_key.serialize_pem()).err();
+        assert!(err.is_some_and(|e| e.contains("does not fit")));
+        assert!(Issued::from_pem("garbage", "garbage").is_err());
+    }
 }

@@ -205,6 +205,33 @@ async fn renewal_info(account: &Account, issued: &Issued) -> Option<SystemTime> 
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_honours_the_ca() {
+        let plain = Failure::new("down");
+        for failures in 1..=20 {
+            let nominal = FIRST_BACKOFF
+                .saturating_mul(1 << (failures - 1).min(16))
+                .min(MAX_BACKOFF);
+            let delay = backoff(failures, &plain);
+            assert!(delay >= nominal.mul_f64(0.75) && delay <= nominal.mul_f64(1.25));
+        }
+        let limited = Failure {
+            rate_limited: true,
+            ..Failure::new("rateLimited")
+        };
+        assert!(backoff(1, &limited) >= RATE_LIMITED);
+        let later = Failure {
+            retry_after: Some(Duration::from_secs(600)),
+            ..Failure::new("busy")
+        };
+        assert!(backoff(1, &later) >= Duration::from_secs(600));
+    }
+}
+
 #[cfg(feature = "metrics")]
 pub(super) use series::Series;
 
