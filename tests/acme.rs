@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::bin::{Folder, Rws, curl, output, rws};
+use support::bin::{Folder, Rws, curl, logged, output, rws};
 use support::nginx::free_port;
 use support::pebble::Pebble;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -43,21 +43,6 @@ fn acme_rws(
         cmd.args(["--acme-domain", domain]);
     }
     Rws::start_as_given(&mut cmd)
-}
-
-/// Waits (60 s at most) until `log` has `needle` `count` times; the log so far.
-fn logged(log: &Path, needle: &str, count: usize) -> String {
-    for _ in 0..600 {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        if text.matches(needle).count() >= count {
-            return text;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
-        "never logged {needle:?} {count} times:\n{}",
-        std::fs::read_to_string(log).unwrap_or_default()
-    );
 }
 
 const OBTAINED: &str = "ACME: certificate obtained and served";

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rws::prelude::*;
-use support::bin::{Folder, Rws, rws};
+use support::bin::{Folder, Rws, logged, rws};
 use support::server::{TestServer, raw_request};
 
 fn hang_up(server: &Rws) {
@@ -20,21 +20,6 @@ fn hang_up(server: &Rws) {
         .status()
         .expect("kill");
     assert!(sent.success());
-}
-
-/// Waits until the server's log (stderr, in a file) has `needle` at least `count` times.
-fn logged(log: &std::path::Path, needle: &str, count: usize) -> String {
-    for _ in 0..500 {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        if text.matches(needle).count() >= count {
-            return text;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!(
-        "never logged {needle:?} {count} times:\n{}",
-        std::fs::read_to_string(log).unwrap_or_default()
-    );
 }
 
 /// An upstream answering `/api/who` with `name`, and streaming `/api/slow` over 5 s.

@@ -147,6 +147,22 @@ impl Drop for Rws {
     }
 }
 
+/// Waits (60 s at most) until a server's log (stderr, in a file) has `needle` at least `count`
+/// times; the log so far.
+pub fn logged(log: &Path, needle: &str, count: usize) -> String {
+    for _ in 0..3000 {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.matches(needle).count() >= count {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!(
+        "never logged {needle:?} {count} times:\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
 /// A process's resident set size in KiB.
 pub fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

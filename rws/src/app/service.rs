@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use bytes::Bytes;
 use http::Method;
@@ -124,8 +124,21 @@ impl AppService {
             route: None,
             routed: None,
         });
+        let mut inner = CatchUnwind::new(shared.chain.call(req), None);
+        // Polled once now, inside hyper's `call`: a handler that answers at once has dropped
+        // the request before hyper reads from the connection again, so hyper's read buffer
+        // (which the request's head points into) is reused rather than reallocated, and its
+        // old block freed, for every request of an app with middleware (whose boxed futures
+        // would otherwise hold the request until hyper's first poll, after its next read).
+        // A future still pending is polled again by hyper with the real waker, as the
+        // `Future` contract allows; a panic here is the 500 of `CatchUnwind` as always.
+        let early = match Pin::new(&mut inner).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(res) => Some(res),
+            Poll::Pending => None,
+        };
         ResponseFuture {
-            inner: CatchUnwind::new(shared.chain.call(req), None),
+            inner: if early.is_some() { None } else { Some(inner) },
+            early,
             head,
         }
     }
@@ -163,13 +176,12 @@ where
     }
 }
 
-pin_project_lite::pin_project! {
-    /// The response to one request; never fails (errors are responses).
-    pub struct ResponseFuture {
-        #[pin]
-        inner: CatchUnwind<BoxFuture>,
-        head: bool,
-    }
+/// The response to one request; never fails (errors are responses).
+pub struct ResponseFuture {
+    inner: Option<CatchUnwind<BoxFuture>>,
+    // The response, when it was ready at once.
+    early: Option<Response>,
+    head: bool,
 }
 
 impl fmt::Debug for ResponseFuture {
@@ -183,7 +195,8 @@ impl ResponseFuture {
     /// app's own: no body for HEAD.
     pub(crate) fn ready(res: Response, head: bool) -> Self {
         ResponseFuture {
-            inner: CatchUnwind::new(Box::pin(std::future::ready(res)), None),
+            inner: None,
+            early: Some(res),
             head,
         }
     }
@@ -192,10 +205,17 @@ impl ResponseFuture {
 impl Future for ResponseFuture {
     type Output = Result<Response, Infallible>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut res = ready!(this.inner.poll(cx));
-        finish(&mut res, *this.head);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut res = match (this.early.take(), &mut this.inner) {
+            (Some(res), _) => res,
+            (None, Some(inner)) => ready!(Pin::new(inner).poll(cx)),
+            // Polled after it answered: what `CatchUnwind` says of a spent future.
+            (None, None) => crate::response::IntoResponse::into_response(crate::Error::new(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+            )),
+        };
+        finish(&mut res, this.head);
         Poll::Ready(Ok(res))
     }
 }

@@ -1,7 +1,10 @@
 //! `OtelLayer`: one server span per request, parented on the caller's trace.
 
 use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use http::header::{HOST, USER_AGENT};
 use http::{HeaderName, HeaderValue, Version};
@@ -221,10 +224,15 @@ fn attributes(req: &Request) -> Vec<KeyValue> {
 }
 
 impl Middleware for OtelLayer {
-    async fn handle(&self, mut req: Request, next: Next) -> Response {
+    // Not an `async fn`: the span is started and the request handed on before the returned
+    // future exists, so that future holds no `Request` (an async fn keeps its arguments for
+    // its whole life) and stays small enough for the allocator's fast path when boxed.
+    fn handle(&self, mut req: Request, next: Next) -> impl Future<Output = Response> + Send {
         let inner = self;
         if inner.excluded.iter().any(|p| p == req.uri().path()) {
-            return next.run(req).await;
+            return Either::Left {
+                future: next.run(req),
+            };
         }
         let parent = self.parent(&req);
         let method = method_value(req.method());
@@ -247,30 +255,55 @@ impl Middleware for OtelLayer {
         }
         // The route only names a span that records.
         let routed = recording.then(|| MatchedPath::after_routing(&mut req));
-        let mut res = next.run(req).with_context(cx.clone()).await;
-        let span = cx.span();
-        // A request no route matched is named by its method alone, as the conventions say.
-        if let Some(route) = routed.and_then(|routed| routed.get()) {
-            span.update_name(format!("{method} {route}"));
-            span.set_attribute(KeyValue::new("http.route", route.as_str().to_owned()));
+        let handled = next.run(req).with_context(cx.clone());
+        Either::Right {
+            future: async move {
+                let mut res = handled.await;
+                let span = cx.span();
+                // A request no route matched is named by its method alone, as the conventions say.
+                if let Some(route) = routed.and_then(|routed| routed.get()) {
+                    span.update_name(format!("{method} {route}"));
+                    span.set_attribute(KeyValue::new("http.route", route.as_str().to_owned()));
+                }
+                let status = res.status();
+                if recording {
+                    span.set_attribute(KeyValue::new(
+                        "http.response.status_code",
+                        i64::from(status.as_u16()),
+                    ));
+                }
+                if recording && status.is_server_error() {
+                    span.set_status(Status::error(status.as_str().to_owned()));
+                }
+                span.end();
+                if let Some(name) = &inner.echo
+                    && trace.is_valid()
+                    && let Ok(value) = HeaderValue::from_str(&trace.trace_id().to_string())
+                {
+                    res.headers_mut().insert(name.clone(), value);
+                }
+                res
+            },
         }
-        let status = res.status();
-        if recording {
-            span.set_attribute(KeyValue::new(
-                "http.response.status_code",
-                i64::from(status.as_u16()),
-            ));
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An excluded request's future, or a traced one's.
+    #[project = EitherProj]
+    enum Either<L, R> {
+        Left { #[pin] future: L },
+        Right { #[pin] future: R },
+    }
+}
+
+impl<L: Future, R: Future<Output = L::Output>> Future for Either<L, R> {
+    type Output = L::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<L::Output> {
+        match self.project() {
+            EitherProj::Left { future } => future.poll(cx),
+            EitherProj::Right { future } => future.poll(cx),
         }
-        if recording && status.is_server_error() {
-            span.set_status(Status::error(status.as_str().to_owned()));
-        }
-        span.end();
-        if let Some(name) = &inner.echo
-            && trace.is_valid()
-            && let Ok(value) = HeaderValue::from_str(&trace.trace_id().to_string())
-        {
-            res.headers_mut().insert(name.clone(), value);
-        }
-        res
     }
 }
