@@ -177,40 +177,19 @@ impl Tls {
         versions: &[&'static rustls::SupportedProtocolVersion],
         alpn: Vec<Vec<u8>>,
     ) -> Arc<ServerConfig> {
-        let provider = Arc::new(ring::default_provider());
-        let builder =
-            ServerConfig::builder_with_provider(provider).with_protocol_versions(versions);
-        let mut config = match builder {
-            Ok(builder) => {
-                builder.with_no_client_auth().with_cert_resolver(
-                    Arc::clone(&self.certificates.0) as Arc<dyn ResolvesServerCert>
-                )
-            }
-            // The ring provider supports both versions; this cannot fail.
-            Err(e) => unreachable!("the ring provider refused TLS 1.2/1.3: {e}"),
-        };
-        config.alpn_protocols = alpn;
-        Arc::new(config)
+        let resolver = Arc::clone(&self.certificates.0) as Arc<dyn ResolvesServerCert>;
+        config_with(resolver, versions, alpn)
     }
 
     /// The configuration for handshakes asking for `acme-tls/1` while a tls-alpn-01 challenge
     /// is open: that protocol alone, the challenge certificates alone.
     fn challenge_config(&self) -> Arc<ServerConfig> {
-        let provider = Arc::new(ring::default_provider());
-        let builder = ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12]);
-        let mut config = match builder {
-            Ok(builder) => {
-                builder
-                    .with_no_client_auth()
-                    .with_cert_resolver(Arc::new(ChallengeResolver(Arc::clone(
-                        &self.certificates.0.challenges,
-                    ))))
-            }
-            Err(e) => unreachable!("the ring provider refused TLS 1.2/1.3: {e}"),
-        };
-        config.alpn_protocols = vec![ACME_TLS_ALPN.to_vec()];
-        Arc::new(config)
+        let challenges = ChallengeResolver(Arc::clone(&self.certificates.0.challenges));
+        config_with(
+            Arc::new(challenges),
+            &[&rustls::version::TLS13, &rustls::version::TLS12],
+            vec![ACME_TLS_ALPN.to_vec()],
+        )
     }
 
     /// Accepts HTTP/3 (QUIC) on the UDP address `addr` with the same certificates: TLS 1.3,
@@ -238,6 +217,23 @@ impl Tls {
         };
         TlsListener::new(tcp, configs, self.handshake_timeout)
     }
+}
+
+/// A rustls server configuration (the ring provider) answering with `resolver`.
+fn config_with(
+    resolver: Arc<dyn ResolvesServerCert>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    alpn: Vec<Vec<u8>>,
+) -> Arc<ServerConfig> {
+    let provider = Arc::new(ring::default_provider());
+    let builder = ServerConfig::builder_with_provider(provider).with_protocol_versions(versions);
+    let mut config = match builder {
+        Ok(builder) => builder.with_no_client_auth().with_cert_resolver(resolver),
+        // The ring provider supports both versions; this cannot fail.
+        Err(e) => unreachable!("the ring provider refused TLS 1.2/1.3: {e}"),
+    };
+    config.alpn_protocols = alpn;
+    Arc::new(config)
 }
 
 /// The server's certificates, replaceable while it serves: new handshakes use the new ones,
