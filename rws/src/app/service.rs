@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 
 use bytes::Bytes;
-use http::Method;
+use http::{Method, Version};
 
 use crate::body::{Body, BoxError};
 use crate::connection::ConnectionInfo;
@@ -124,17 +124,24 @@ impl AppService {
             route: None,
             routed: None,
         });
+        let http1 = req.version() <= Version::HTTP_11;
         let mut inner = CatchUnwind::new(shared.chain.call(req), None);
-        // Polled once now, inside hyper's `call`: a handler that answers at once has dropped
-        // the request before hyper reads from the connection again, so hyper's read buffer
-        // (which the request's head points into) is reused rather than reallocated, and its
-        // old block freed, for every request of an app with middleware (whose boxed futures
-        // would otherwise hold the request until hyper's first poll, after its next read).
-        // A future still pending is polled again by hyper with the real waker, as the
-        // `Future` contract allows; a panic here is the 500 of `CatchUnwind` as always.
-        let early = match Pin::new(&mut inner).poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(res) => Some(res),
-            Poll::Pending => None,
+        // HTTP/1: polled once now, inside hyper's `call`. A handler that answers at once has
+        // then dropped the request before hyper reads from the connection again, so hyper's
+        // read buffer (which the request's head points into) is reused rather than
+        // reallocated, for every request of an app with middleware (whose boxed futures would
+        // otherwise hold the request until hyper's first poll, after its next read). A future
+        // still pending is polled again by hyper with the real waker, as the `Future` contract
+        // allows; a panic here is the 500 of `CatchUnwind` as always. Not HTTP/2 or 3: their
+        // headers are decoded into buffers of their own, and each stream's first poll belongs
+        // in the stream's own task, where hyper spawns it.
+        let early = if http1 {
+            match Pin::new(&mut inner).poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(res) => Some(res),
+                Poll::Pending => None,
+            }
+        } else {
+            None
         };
         ResponseFuture {
             inner: if early.is_some() { None } else { Some(inner) },
