@@ -11,8 +11,14 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::sign::CertifiedKey;
 
+/// A certificate chain and its private key, as PEM: what the cache keeps and the CA's answer
+/// becomes.
+pub(super) struct Pem {
+    pub(super) chain: String,
+    pub(super) key: String,
+}
+
 /// A certificate ready to serve.
-#[derive(Clone)]
 pub(super) struct Issued {
     pub(super) key: Arc<CertifiedKey>,
     pub(super) not_before: SystemTime,
@@ -21,15 +27,13 @@ pub(super) struct Issued {
     pub(super) serial: String,
     /// The names it is valid for (subject alternative names).
     pub(super) names: Vec<String>,
-    pub(super) chain_pem: String,
-    pub(super) key_pem: String,
 }
 
 impl Issued {
     /// The chain and key as PEM, checked to belong together.
-    pub(super) fn from_pem(chain_pem: &str, key_pem: &str) -> Result<Issued, String> {
+    pub(super) fn from_pem(pem: &Pem) -> Result<Issued, String> {
         let chain: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_slice_iter(chain_pem.as_bytes())
+            CertificateDer::pem_slice_iter(pem.chain.as_bytes())
                 .collect::<Result<_, _>>()
                 .map_err(|e| format!("the certificate chain is not PEM: {e}"))?;
         let Some(leaf) = chain.first() else {
@@ -38,9 +42,8 @@ impl Issued {
         let (_, parsed) = x509_parser::parse_x509_certificate(leaf)
             .map_err(|e| format!("the certificate does not parse: {e}"))?;
         let validity = parsed.validity();
-        let at = |t: i64| UNIX_EPOCH + Duration::from_secs(u64::try_from(t).unwrap_or(0));
-        let not_before = at(validity.not_before.timestamp());
-        let not_after = at(validity.not_after.timestamp());
+        let not_before = unix_time(validity.not_before.timestamp());
+        let not_after = unix_time(validity.not_after.timestamp());
         let serial = parsed.tbs_certificate.raw_serial_as_string();
         let names = parsed
             .subject_alternative_name()
@@ -59,7 +62,7 @@ impl Issued {
                     .collect()
             })
             .unwrap_or_default();
-        let private = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        let private = PrivateKeyDer::from_pem_slice(pem.key.as_bytes())
             .map_err(|e| format!("the private key is not PEM: {e}"))?;
         let key = CertifiedKey::from_der(chain, private, &ring::default_provider())
             .map_err(|e| format!("the key does not fit the certificate: {e}"))?;
@@ -69,8 +72,6 @@ impl Issued {
             not_after,
             serial,
             names,
-            chain_pem: chain_pem.to_owned(),
-            key_pem: key_pem.to_owned(),
         })
     }
 
@@ -88,6 +89,11 @@ impl Issued {
     }
 }
 
+/// The instant `seconds` after the Unix epoch (the epoch itself for a time before it).
+pub(super) fn unix_time(seconds: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
+}
+
 /// When to renew a certificate valid from `not_before` to `not_after`: `renew_before` ahead of
 /// expiry, but never sooner than a tenth of its lifetime after issuance, so that a
 /// `renew_before` longer than the lifetime renews early and often, not in a loop (ten
@@ -103,7 +109,7 @@ pub(super) fn renewal_time(
     ahead.max(not_before + lifetime / 10)
 }
 
-/// A new key pair (ECDSA P-256) and the CSR for `domains`, the key in PEM.
+/// A new key pair (ECDSA P-256) and the CSR for `domains` (DER), the key in PEM.
 pub(super) fn csr(domains: &[String]) -> Result<(Vec<u8>, String), String> {
     let key = KeyPair::generate().map_err(|e| format!("cannot make a key: {e}"))?;
     let params = CertificateParams::new(domains.to_vec())
@@ -161,12 +167,13 @@ mod tests {
     fn a_chain_and_key_that_do_not_belong_together_are_refused() {
         let one = rcgen::generate_simple_self_signed(vec!["a.example".to_owned()]).unwrap();
         let two = rcgen::generate_simple_self_signed(vec!["a.example".to_owned()]).unwrap();
-        let ok = Issued::from_pem(&one.cert.pem(), &one.signing_key.serialize_pem()).unwrap();
+        let pem = |chain: String, key: String| Pem { chain, key };
+        let ok = Issued::from_pem(&pem(one.cert.pem(), one.signing_key.serialize_pem())).unwrap();
         assert_eq!(ok.names, ["a.example"]);
         assert!(ok.serves(&["a.example".to_owned()], SystemTime::now()));
         assert!(!ok.serves(&["b.example".to_owned()], SystemTime::now()));
-        let err = Issued::from_pem(&one.cert.pem(), &two.signing_key.serialize_pem()).err();
+        let err = Issued::from_pem(&pem(one.cert.pem(), two.signing_key.serialize_pem())).err();
         assert!(err.is_some_and(|e| e.contains("does not fit")));
-        assert!(Issued::from_pem("garbage", "garbage").is_err());
+        assert!(Issued::from_pem(&pem("garbage".into(), "garbage".into())).is_err());
     }
 }

@@ -7,7 +7,7 @@ use instant_acme::{
     Account, AuthorizationStatus, ChallengeType, Identifier, NewOrder, OrderStatus, RetryPolicy,
 };
 
-use super::cert::{self, Issued};
+use super::cert::{self, Issued, Pem};
 use super::{Failure, Shared};
 use crate::config::AcmeChallenge;
 
@@ -23,8 +23,9 @@ impl Drop for Opened<'_> {
     }
 }
 
-/// Orders, proves and fetches a certificate for the configured domains.
-pub(super) async fn issue(shared: &Shared, account: &Account) -> Result<Issued, Failure> {
+/// Orders, proves and fetches a certificate for the configured domains: ready to serve, and
+/// as PEM to keep.
+pub(super) async fn issue(shared: &Shared, account: &Account) -> Result<(Issued, Pem), Failure> {
     let domains = &shared.config.domains;
     let identifiers: Vec<Identifier> = domains.iter().cloned().map(Identifier::Dns).collect();
     let mut order = account.new_order(&NewOrder::new(&identifiers)).await?;
@@ -78,8 +79,11 @@ pub(super) async fn issue(shared: &Shared, account: &Account) -> Result<Issued, 
             "the order is {status:?}: the CA could not validate the challenges"
         )));
     }
-    let (csr, key_pem) = cert::csr(domains).map_err(Failure::new)?;
+    let (csr, key) = cert::csr(domains).map_err(Failure::new)?;
     order.finalize_csr(&csr).await?;
     let chain = order.poll_certificate(&patience).await?;
-    Issued::from_pem(&chain, &key_pem).map_err(|e| Failure::new(format!("the CA's answer: {e}")))
+    let pem = Pem { chain, key };
+    let issued =
+        Issued::from_pem(&pem).map_err(|e| Failure::new(format!("the CA's answer: {e}")))?;
+    Ok((issued, pem))
 }

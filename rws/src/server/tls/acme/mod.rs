@@ -144,8 +144,8 @@ impl Acme {
         }
         let store = Store::new(&config.cache, &directory_url, &config.domains[0]);
         let mut state = State::default();
-        if let Some((chain, key)) = store.certificate() {
-            match Issued::from_pem(&chain, &key) {
+        if let Some(pem) = store.certificate() {
+            match Issued::from_pem(&pem) {
                 Ok(issued) if issued.serves(&config.domains, SystemTime::now()) => {
                     certificates.set_default(Arc::clone(&issued.key));
                     state.current = Some(issued);

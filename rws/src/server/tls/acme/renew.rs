@@ -2,11 +2,11 @@
 //! back off on failure, keep the metrics.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use instant_acme::{Account, AccountCredentials, CertificateIdentifier, NewAccount};
 
-use super::cert::Issued;
+use super::cert::{Issued, Pem, unix_time};
 use super::client::CaClient;
 use super::issue::issue;
 use super::{Failure, Shared};
@@ -29,7 +29,7 @@ pub(super) async fn run(shared: Arc<Shared>) {
             tokio::time::sleep(wait.min(MAX_SLEEP)).await;
             continue;
         }
-        let renewing = shared.current().is_some();
+        let renewing = shared.lock().current.is_some();
         tracing::info!(
             domains = ?shared.config.domains,
             directory = %shared.directory_url,
@@ -38,9 +38,9 @@ pub(super) async fn run(shared: Arc<Shared>) {
             if renewing { "renewing" } else { "obtaining" }
         );
         match attempt(&shared, &mut account).await {
-            Ok(issued) => {
+            Ok((issued, pem)) => {
                 failures = 0;
-                shared.install(issued, account.as_ref()).await;
+                shared.install(issued, &pem, account.as_ref()).await;
             }
             Err(failure) => {
                 failures = failures.saturating_add(1);
@@ -53,7 +53,7 @@ pub(super) async fn run(shared: Arc<Shared>) {
 }
 
 /// The account (created on first use and kept in the cache), then an order.
-async fn attempt(shared: &Shared, account: &mut Option<Account>) -> Result<Issued, Failure> {
+async fn attempt(shared: &Shared, account: &mut Option<Account>) -> Result<(Issued, Pem), Failure> {
     let account = match account {
         Some(account) => account,
         None => account.insert(open_account(shared).await?),
@@ -112,10 +112,6 @@ fn backoff(failures: u32, failure: &Failure) -> Duration {
 }
 
 impl Shared {
-    pub(super) fn current(&self) -> Option<Issued> {
-        self.lock().current.clone()
-    }
-
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, super::State> {
         self.state
             .lock()
@@ -135,12 +131,9 @@ impl Shared {
     }
 
     /// Serves `issued` from now on, keeps it, and asks the CA when to renew it.
-    async fn install(&self, issued: Issued, account: Option<&Account>) {
+    async fn install(&self, issued: Issued, pem: &Pem, account: Option<&Account>) {
         self.certificates.set_default(Arc::clone(&issued.key));
-        if let Err(e) = self
-            .store
-            .save_certificate(&issued.chain_pem, &issued.key_pem)
-        {
+        if let Err(e) = self.store.save_certificate(pem) {
             tracing::warn!(
                 cache = %self.store.certificate_dir().display(),
                 "ACME: cannot keep the certificate in the cache: {e}"
@@ -195,7 +188,8 @@ async fn renewal_info(account: &Account, issued: &Issued) -> Option<SystemTime> 
             let start = info.suggested_window.start.unix_timestamp();
             let end = info.suggested_window.end.unix_timestamp().max(start);
             let at = start + i64::try_from(fastrand::u64(0..=end.abs_diff(start))).ok()?;
-            Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(at).ok()?))
+            // A window before the epoch is nonsense: the schedule decides instead.
+            (at >= 0).then(|| unix_time(at))
         }
         Err(instant_acme::Error::Unsupported(_)) => None,
         Err(e) => {

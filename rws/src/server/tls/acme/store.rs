@@ -11,6 +11,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use super::cert::Pem;
+
 #[derive(Debug, Clone)]
 pub(super) struct Store {
     ca: PathBuf,
@@ -43,17 +45,17 @@ impl Store {
     }
 
     /// The cached chain and key, if both are there.
-    pub(super) fn certificate(&self) -> Option<(String, String)> {
+    pub(super) fn certificate(&self) -> Option<Pem> {
         let chain = fs::read_to_string(self.certificate.join("cert.pem")).ok()?;
         let key = fs::read_to_string(self.certificate.join("key.pem")).ok()?;
-        Some((chain, key))
+        Some(Pem { chain, key })
     }
 
     /// Keeps a new chain and key; the key is written first, so that a chain on disk always has
     /// its key beside it.
-    pub(super) fn save_certificate(&self, chain: &str, key: &str) -> io::Result<()> {
-        write_private(&self.certificate, "key.pem", key)?;
-        write_private(&self.certificate, "cert.pem", chain)
+    pub(super) fn save_certificate(&self, pem: &Pem) -> io::Result<()> {
+        write_private(&self.certificate, "key.pem", &pem.key)?;
+        write_private(&self.certificate, "cert.pem", &pem.chain)
     }
 }
 
