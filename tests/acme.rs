@@ -376,3 +376,24 @@ fn with_no_certificate_yet_handshakes_fail_cleanly_and_the_server_keeps_trying()
         "the server stopped cleanly after failing handshakes"
     );
 }
+
+#[test]
+fn a_ca_root_that_holds_no_certificate_is_refused_at_start() {
+    let dir = Folder::new("acme-root");
+    dir.file("root.pem", "not a certificate\n");
+    let root = dir.path().join("root.pem");
+    let out = support::bin::run(&[
+        "--acme-domain",
+        "acme-e.test",
+        "--set",
+        &format!("acme.ca_root={}", root.display()),
+        "--check-config",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("command line --set acme.ca_root: `acme.ca_root`:")
+            && said.contains("no certificate"),
+        "{said}"
+    );
+}

@@ -50,12 +50,8 @@ fn main() -> ExitCode {
         },
         _ if loaded.config.acme.enabled() => match Tls::acme(loaded.config.acme.clone()) {
             Ok(tls) => Some(tls),
-            Err(e) => {
-                return refuse(&[format!(
-                    "{}: `acme.domains`: {e}",
-                    loaded.origin("acme.domains")
-                )]);
-            }
+            // The loader has checked every `[acme]` value but the roots' contents, read here.
+            Err(e) => return refuse(&[format!("{}: {e}", loaded.origin("acme.ca_root"))]),
         },
         _ => None,
     };

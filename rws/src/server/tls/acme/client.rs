@@ -24,6 +24,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// few KiB).
 const MAX_RESPONSE: usize = 1 << 20;
 
+#[derive(Clone)]
 pub(super) struct CaClient {
     client: Client<HttpsConnector<HttpConnector>, BodyWrapper<Bytes>>,
 }

@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     directory_url: String,
     certificates: Certificates,
     store: Store,
+    /// Made once, at start: the roots of `ca_root` are read and checked there.
+    client: client::CaClient,
     state: Mutex<State>,
     started: AtomicBool,
     #[cfg(feature = "metrics")]
@@ -133,15 +135,17 @@ impl Acme {
         let mut problems: Vec<String> = config
             .problems()
             .into_iter()
-            .map(|(key, why)| format!("acme.{key}: {why}"))
+            .map(|(key, why)| format!("`acme.{key}`: {why}"))
             .collect();
         if config.domains.is_empty() {
-            problems.push("acme.domains: name at least one domain".into());
+            problems.push("`acme.domains`: name at least one domain".into());
         }
+        let client = client::CaClient::new(config.ca_root.as_deref())
+            .map_err(|why| problems.push(format!("`acme.ca_root`: {why}")));
         let directory_url = config.directory_url().unwrap_or_default().to_owned();
-        if !problems.is_empty() {
+        let (Ok(client), true) = (client, problems.is_empty()) else {
             return Err(TlsError(problems.join("; ")));
-        }
+        };
         let store = Store::new(&config.cache, &directory_url, &config.domains[0]);
         let mut state = State::default();
         if let Some(pem) = store.certificate() {
@@ -167,6 +171,7 @@ impl Acme {
             directory_url,
             certificates: certificates.clone(),
             store,
+            client,
             state: Mutex::new(state),
             started: AtomicBool::new(false),
         };

@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 use instant_acme::{Account, AccountCredentials, CertificateIdentifier, NewAccount};
 
 use super::cert::{Issued, Pem, unix_time};
-use super::client::CaClient;
 use super::issue::issue;
 use super::{Failure, Shared};
 
@@ -62,15 +61,11 @@ async fn attempt(shared: &Shared, account: &mut Option<Account>) -> Result<(Issu
 }
 
 async fn open_account(shared: &Shared) -> Result<Account, Failure> {
-    let client = || -> Result<Box<CaClient>, Failure> {
-        CaClient::new(shared.config.ca_root.as_deref())
-            .map(Box::new)
-            .map_err(Failure::new)
-    };
+    let client = || Box::new(shared.client.clone());
     if let Some(json) = shared.store.account() {
         match serde_json::from_str::<AccountCredentials>(&json) {
             Ok(credentials) => {
-                return Ok(Account::builder_with_http(client()?)
+                return Ok(Account::builder_with_http(client())
                     .from_credentials(credentials)
                     .await?);
             }
@@ -86,7 +81,7 @@ async fn open_account(shared: &Shared) -> Result<Account, Failure> {
         terms_of_service_agreed: true,
         only_return_existing: false,
     };
-    let (account, credentials) = Account::builder_with_http(client()?)
+    let (account, credentials) = Account::builder_with_http(client())
         .create(&new, shared.directory_url.clone(), None)
         .await?;
     let json = serde_json::to_string(&credentials)
