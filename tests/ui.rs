@@ -8,7 +8,7 @@
 //! a hint that lists fewer types.
 
 /// Every feature of `rws` (checked against its Cargo.toml below).
-const FEATURES: [&str; 18] = [
+const FEATURES: [&str; 20] = [
     "logging",
     "validate",
     "fs",
@@ -27,6 +27,8 @@ const FEATURES: [&str; 18] = [
     "proxy",
     "cache",
     "acme",
+    "multipart",
+    "typed-header",
 ];
 
 /// Whether every feature of `rws` is on, the set the `.stderr` files were recorded with.
@@ -49,6 +51,8 @@ const RECORDED_FEATURES: bool = cfg!(all(
     feature = "proxy",
     feature = "cache",
     feature = "acme",
+    feature = "multipart",
+    feature = "typed-header",
 ));
 
 #[test]

@@ -15,7 +15,11 @@ use proc_macro::TokenStream;
 /// required one is a 400 naming the field and its source); a header field whose type
 /// implements `rws::extract::FromHeader` (like `BearerToken`) keeps that type's own rejection; `#[from_state]` clones an app state
 /// value; `#[from_body]` takes any body extractor; an unmarked field is any head extractor. A
-/// struct with no field attributes is the body itself, JSON or urlencoded by `Content-Type`.
+/// struct with no field attributes is the body itself, JSON or urlencoded by `Content-Type`,
+/// or (feature `multipart`) a `multipart/form-data` form whose `UploadedFile` fields
+/// (`Option<…>`, `Vec<…>` too) are streamed to temp files; a trailing `[]` of a field name
+/// (`tags[]`) is dropped, and `#[upload(max_size = …, content_types("image/png", "image/*"))]`
+/// bounds a file field as it arrives (413 past the size, 415 for bytes of another type).
 ///
 /// ```
 /// use rws::prelude::*;
@@ -41,7 +45,15 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_derive(
     FromRequest,
-    attributes(from_header, from_query, from_path, from_cookie, from_state, from_body)
+    attributes(
+        from_header,
+        from_query,
+        from_path,
+        from_cookie,
+        from_state,
+        from_body,
+        upload
+    )
 )]
 pub fn derive_from_request(input: TokenStream) -> TokenStream {
     from_request::expand_with(input.into()).into()

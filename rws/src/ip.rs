@@ -207,6 +207,27 @@ pub(crate) fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted: &Trust
     proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
+/// The host the client asked the trusted proxy in front of us for: its `X-Forwarded-Host` (or
+/// `Forwarded: host=`, with that header), read only from a trusted peer, the last value winning.
+pub(crate) fn forwarded_host(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &TrustedProxies,
+) -> Option<String> {
+    if !trusted.ranges.contains(peer.to_canonical()) {
+        return None;
+    }
+    let host = match trusted.header {
+        ForwardedHeader::Forwarded => list(headers, "forwarded")
+            .filter_map(|e| parameter(e, "host"))
+            .last(),
+        _ => list(headers, "x-forwarded-host")
+            .last()
+            .map(|h| h.trim().to_owned()),
+    };
+    host.filter(|h| !h.is_empty())
+}
+
 /// The comma-separated elements of every `name` header, in order.
 fn list<'a>(headers: &'a HeaderMap, name: &'static str) -> impl Iterator<Item = &'a str> {
     crate::header_list::elements(headers, &http::header::HeaderName::from_static(name))

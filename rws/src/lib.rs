@@ -98,6 +98,10 @@ pub use response::{Html, IntoResponse, Redirect, Response};
 pub use server::{ServeError, serve};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 
+/// The typed common headers of [`TypedHeader`](extract::TypedHeader) (the hyperium `headers` crate).
+#[cfg(feature = "typed-header")]
+#[cfg_attr(docsrs, doc(cfg(feature = "typed-header")))]
+pub use headers;
 pub use http;
 pub use rws_derive::FromRequest;
 #[cfg(feature = "validate")]
@@ -180,7 +184,13 @@ pub mod __private {
 
 /// What most handlers need, in one `use rws::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "typed-header")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "typed-header")))]
+    pub use crate::extract::TypedHeader;
     pub use crate::extract::{BearerToken, FromRequest, FromRequestParts, MatchedPath};
+    #[cfg(feature = "multipart")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "multipart")))]
+    pub use crate::extract::{Multipart, MultipartLimits, UploadedFile};
     pub use crate::middleware::{HandlerExt, Middleware, Next};
     pub use crate::{
         App, Body, ConnectionInfo, Error, Extension, Form, Html, IntoResponse, Json, Path,

@@ -24,7 +24,7 @@ fn head_value(field: &Field<'_>) -> TokenStream {
             quote_spanned! {inner.span()=>
                 {
                     #[allow(unused_imports)]
-                    use ::rws::__private::derive::{ParsedHeader as _, TypedHeader as _};
+                    use ::rws::__private::derive::{OwnHeader as _, ParsedHeader as _};
                     (&::rws::__private::derive::Header::<#inner>::new())
                         .#method(parts, #name, #field_name)?
                 }
@@ -80,12 +80,29 @@ pub(crate) fn expand(input: &Input<'_>) -> TokenStream {
     let ident = input.ident;
     let check = validate(&quote!(value));
     if input.whole_body {
+        let read = if input.uploads.is_empty() {
+            quote!(::rws::__private::derive::whole_body::<Self>(req).await?)
+        } else {
+            let rules = input.uploads.iter().map(|u| {
+                let name = &u.name;
+                let max = u.max_size.as_ref().map(|m| quote!(.max_size(#m)));
+                let types = &u.content_types;
+                let types = (!types.is_empty()).then(|| quote!(.content_types([#(#types),*])));
+                quote!((#name, ::rws::extract::FileRules::new() #max #types))
+            });
+            quote! {
+                ::rws::__private::derive::whole_body_with_files::<Self>(
+                    req,
+                    ::std::vec![#(#rules),*],
+                ).await?
+            }
+        };
         return quote! {
             impl ::rws::__private::FromRequest for #ident {
                 type Rejection = ::rws::Response;
 
                 async fn from_request(req: ::rws::Request) -> ::core::result::Result<Self, ::rws::Response> {
-                    let value = ::rws::__private::derive::whole_body::<Self>(req).await?;
+                    let value = #read;
                     #check
                     ::core::result::Result::Ok(value)
                 }

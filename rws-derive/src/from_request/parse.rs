@@ -10,6 +10,16 @@ pub(crate) struct Input<'a> {
     pub(crate) fields: Vec<Field<'a>>,
     /// No field attributes at all: the struct is the body.
     pub(crate) whole_body: bool,
+    /// `#[upload(…)]` rules of file fields, for a multipart body.
+    pub(crate) uploads: Vec<Upload>,
+}
+
+/// `#[upload(max_size = …, content_types("…", …), name = "…")]` on a file field.
+pub(crate) struct Upload {
+    /// The form field's name (the Rust field's unless `name = "…"`).
+    pub(crate) name: String,
+    pub(crate) max_size: Option<syn::Expr>,
+    pub(crate) content_types: Vec<LitStr>,
 }
 
 pub(crate) struct Field<'a> {
@@ -60,6 +70,53 @@ fn option_inner(ty: &Type) -> Option<&Type> {
     match args.args.first() {
         Some(GenericArgument::Type(inner)) => Some(inner),
         _ => None,
+    }
+}
+
+fn upload_of(field: &syn::Field, ident: &Ident, errors: &mut Option<syn::Error>) -> Option<Upload> {
+    let attr = field.attrs.iter().find(|a| a.path().is_ident("upload"))?;
+    let mut upload = Upload {
+        name: ident.to_string(),
+        max_size: None,
+        content_types: Vec::new(),
+    };
+    let parsed = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("max_size") {
+            upload.max_size = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("name") {
+            upload.name = meta.value()?.parse::<LitStr>()?.value();
+        } else if meta.path.is_ident("content_types") {
+            let list;
+            syn::parenthesized!(list in meta.input);
+            let types = list.parse_terminated(
+                <LitStr as syn::parse::Parse>::parse,
+                syn::Token![,],
+            )?;
+            upload.content_types.extend(types);
+        } else {
+            return Err(meta.error(
+                "unknown `upload` rule; expected `max_size = …`, `content_types(\"…\", …)` or `name = \"…\"`",
+            ));
+        }
+        Ok(())
+    });
+    if let Err(e) = parsed {
+        push(errors, e);
+        return None;
+    }
+    Some(upload)
+}
+
+/// `upload` rules on a struct that is not a whole-body form: each one an error.
+fn refuse_uploads(uploads: &[(Upload, &Ident)], errors: &mut Option<syn::Error>) {
+    for (_, ident) in uploads {
+        push(
+            errors,
+            syn::Error::new(
+                ident.span(),
+                "`upload` rules are for multipart forms: a struct whose fields have no `from_*` attributes",
+            ),
+        );
     }
 }
 
@@ -168,6 +225,7 @@ impl<'a> Input<'a> {
             );
         }
         let mut fields = Vec::new();
+        let mut uploads = Vec::new();
         let mut any_attribute = false;
         let mut body: Option<&Ident> = None;
         for field in &named.named {
@@ -187,6 +245,9 @@ impl<'a> Input<'a> {
                         ),
                     );
                 }
+            }
+            if let Some(upload) = upload_of(field, ident, &mut errors) {
+                uploads.push((upload, ident));
             }
             let source = source_of(&field.attrs, &mut errors);
             any_attribute |= source.is_some();
@@ -214,6 +275,9 @@ impl<'a> Input<'a> {
                 optional,
             });
         }
+        if any_attribute {
+            refuse_uploads(&uploads, &mut errors);
+        }
         if let Some(e) = errors {
             return Err(e);
         }
@@ -221,6 +285,7 @@ impl<'a> Input<'a> {
             ident: &input.ident,
             whole_body: !any_attribute,
             fields,
+            uploads: uploads.into_iter().map(|(u, _)| u).collect(),
         })
     }
 }

@@ -62,7 +62,7 @@ where
 }
 
 /// `#[from_header("…")]` of a field type, chosen at compile time by autoref (as validation is):
-/// [`TypedHeader`] (on `Header<T>`, for `T: FromHeader`) keeps the type's own rejection and adds
+/// [`OwnHeader`] (on `Header<T>`, for `T: FromHeader`) keeps the type's own rejection and adds
 /// the field; [`ParsedHeader`] (on `&Header<T>`) parses with `FromStr` and answers 400.
 #[derive(Debug)]
 pub struct Header<T>(PhantomData<fn() -> T>);
@@ -76,14 +76,14 @@ impl<T> Header<T> {
 }
 
 /// A header field whose type reads it itself ([`FromHeader`]).
-pub trait TypedHeader<T> {
+pub trait OwnHeader<T> {
     /// The value, or `None` without the header.
     fn optional(&self, parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response>;
     /// The value; a missing header is the type's own rejection.
     fn required(&self, parts: &Parts, name: &str, field: &str) -> Result<T, Response>;
 }
 
-impl<T: FromHeader> TypedHeader<T> for Header<T> {
+impl<T: FromHeader> OwnHeader<T> for Header<T> {
     fn optional(&self, parts: &Parts, name: &str, field: &str) -> Result<Option<T>, Response> {
         match parts.headers.get(name) {
             Some(value) => typed(Some(value), field).map(Some),
@@ -191,8 +191,43 @@ pub async fn body_field<M, T: FromRequest<M>>(req: Request) -> Result<T, Respons
         .map_err(IntoResponse::into_response)
 }
 
-/// A struct without field attributes: the whole body, JSON or urlencoded form by `Content-Type`.
+/// A struct without field attributes: the whole body, JSON, urlencoded form or (with the
+/// `multipart` feature) multipart form, by `Content-Type`.
 pub async fn whole_body<T: DeserializeOwned + Send>(req: Request) -> Result<T, Response> {
+    #[cfg(feature = "multipart")]
+    return whole_body_with_files(req, Vec::new()).await;
+    #[cfg(not(feature = "multipart"))]
+    body_by_type(req).await
+}
+
+/// [`whole_body`] of a form whose files have `#[upload(…)]` rules.
+#[cfg(feature = "multipart")]
+pub async fn whole_body_with_files<T: DeserializeOwned + Send>(
+    req: Request,
+    rules: Vec<(&'static str, super::FileRules)>,
+) -> Result<T, Response> {
+    if is_multipart(req.headers()) {
+        return super::multipart::form::multipart_form(req, &rules).await;
+    }
+    body_by_type(req).await
+}
+
+#[cfg(feature = "multipart")]
+fn is_multipart(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("multipart/form-data"))
+}
+
+const ACCEPTED: &str = if cfg!(feature = "multipart") {
+    "application/json, application/x-www-form-urlencoded, multipart/form-data"
+} else {
+    "application/json, application/x-www-form-urlencoded"
+};
+
+async fn body_by_type<T: DeserializeOwned + Send>(req: Request) -> Result<T, Response> {
     // The same media-type rules as the `Form` and `Json` extractors this dispatches to.
     if form::is_form(req.headers()) {
         Form::<T>::from_request(req)
@@ -206,13 +241,8 @@ pub async fn whole_body<T: DeserializeOwned + Send>(req: Request) -> Result<T, R
             .map_err(IntoResponse::into_response)
     } else {
         Err(Error::new(StatusCode::UNSUPPORTED_MEDIA_TYPE)
-            .with_detail(
-                "expected `Content-Type: application/json` or `application/x-www-form-urlencoded`",
-            )
-            .with_header(
-                http::header::ACCEPT,
-                HeaderValue::from_static("application/json, application/x-www-form-urlencoded"),
-            )
+            .with_detail(format!("expected `Content-Type`: one of {ACCEPTED}"))
+            .with_header(http::header::ACCEPT, HeaderValue::from_static(ACCEPTED))
             .into_response())
     }
 }

@@ -89,7 +89,7 @@ pub enum FormRejection {
 }
 
 impl FormRejection {
-    fn invalid(e: FieldError) -> Self {
+    pub(super) fn invalid(e: FieldError) -> Self {
         FormRejection::Invalid {
             detail: e.describe("form field", "form"),
             path: e.path,

@@ -17,12 +17,17 @@ mod form;
 mod header;
 mod json;
 pub(crate) mod matched_path;
+#[cfg(feature = "multipart")]
+mod multipart;
+mod original_uri;
 mod path;
 mod path_params;
 mod query;
 mod rejection;
 mod request_parts;
 mod state;
+#[cfg(feature = "typed-header")]
+mod typed_header;
 #[cfg(feature = "validate")]
 mod valid;
 
@@ -43,6 +48,12 @@ pub use form::{Form, FormRejection};
 pub use header::FromHeader;
 pub use json::{Json, JsonRejection};
 pub use matched_path::{MatchedPath, NoMatchedPath, RoutedPath};
+#[cfg(feature = "multipart")]
+#[cfg_attr(docsrs, doc(cfg(feature = "multipart")))]
+pub use multipart::{
+    Field, FileRules, Multipart, MultipartError, MultipartLimits, PersistError, UploadedFile,
+};
+pub use original_uri::{Host, HostRejection, OriginalUri};
 pub use path::{Path, PathRejection};
 pub use path_params::PathParams;
 pub use query::{Query, QueryRejection};
@@ -52,6 +63,9 @@ pub(crate) use rejection::Rejection;
 #[cfg(any(feature = "cookies", feature = "auth"))]
 pub(crate) use rejection::missing_layer;
 pub use state::{State, StateRejection};
+#[cfg(feature = "typed-header")]
+#[cfg_attr(docsrs, doc(cfg(feature = "typed-header")))]
+pub use typed_header::{TypedHeader, TypedHeaderRejection};
 #[cfg(feature = "validate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
 pub use valid::{Valid, Validate, Validated, rejection as validation_problem};
