@@ -523,10 +523,63 @@ mod real_clients {
             assert_eq!(stored[0]["tags"], json!(["py", client]), "{got}");
             let id = stored[0]["id"].as_str().unwrap();
             let bytes = std::fs::read(dir.path().join(id)).unwrap();
-            assert!(bytes.iter().enumerate().all(|(i, b)| usize::from(*b) == i % 251));
+            assert!(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| usize::from(*b) == i % 251)
+            );
         }
         // The bad case each client can send: an empty title is the form's 422.
         assert_eq!(got["empty_title_status"], 422);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stalled_upload_is_cut_off_its_temp_file_removed_and_others_served() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::new().post(
+            "/store",
+            (|mut multipart: Multipart| async move {
+                let mut sizes = Vec::new();
+                while let Some(field) = multipart.next_field().await? {
+                    sizes.push(field.to_temp_file().await?.size().to_string());
+                }
+                Ok::<_, rws::Error>(sizes.join(","))
+            })
+            .with(MultipartLimits::new().upload_dir(dir.path())),
+        );
+        let server =
+            TestServer::start(app, |s| s.request_timeout(Some(Duration::from_millis(500)))).await;
+        // Half a file, then silence.
+        let data = vec![9u8; 100_000];
+        let full = body(&[("f", Some("f.bin"), None, &data)]);
+        let mut stalled = server.connect().await;
+        let head = format!(
+            "POST /store HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\r\n",
+            full.len()
+        );
+        stalled.write_all(head.as_bytes()).await.unwrap();
+        stalled.write_all(&full[..50_000]).await.unwrap();
+        // Meanwhile another client is served.
+        let res = reqwest::Client::new()
+            .post(server.url("/store"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(full.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.text().await.unwrap(), "100000");
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), stalled.read_to_end(&mut answer));
+        read.await.expect("the stalled upload is cut off").unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+        // The half-written temp file went with the cancelled handler.
+        assert!(walk(dir.path()).is_empty(), "{:?}", walk(dir.path()));
     }
 
     /// The example's page with `script` run after it, served beside the example's routes.

@@ -45,7 +45,10 @@ async fn a_200_mib_curl_upload_streams_with_flat_memory() {
     let src = tempfile::tempdir().unwrap();
     let big = src.path().join("big.bin");
     // Sparse: the file costs no disk until written by the server.
-    std::fs::File::create(&big).unwrap().set_len(SIZE as u64).unwrap();
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(SIZE as u64)
+        .unwrap();
     let small = src.path().join("small.txt");
     std::fs::write(&small, "warm").unwrap();
     let curl = |file: &std::path::Path| {

@@ -128,6 +128,9 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// The body limit of the `/upload` route of each server (bench/upload.sh): 1 GiB.
+pub const UPLOAD_LIMIT: usize = 1 << 30;
+
 /// The GitHub table's patterns in a server's syntax, without the benchmarked two-param route,
 /// whose handler each server registers itself.
 pub fn filler_routes() -> impl Iterator<Item = &'static str> {

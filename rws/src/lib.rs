@@ -207,6 +207,12 @@ pub mod prelude {
 }
 
 // The README's examples use opt-in features; `scripts/test` runs them with all features.
-#[cfg(all(doctest, feature = "ws", feature = "sessions", feature = "auth"))]
+#[cfg(all(
+    doctest,
+    feature = "ws",
+    feature = "sessions",
+    feature = "auth",
+    feature = "multipart"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

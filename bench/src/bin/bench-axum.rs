@@ -98,6 +98,19 @@ impl tower_http::request_id::MakeRequestId for UuidV7 {
     }
 }
 
+/// bench/upload.sh: every field's bytes streamed through axum's `Multipart` and counted.
+async fn upload(
+    mut multipart: axum::extract::Multipart,
+) -> Result<String, axum::extract::multipart::MultipartError> {
+    let mut total = 0;
+    while let Some(mut field) = multipart.next_field().await? {
+        while let Some(chunk) = field.chunk().await? {
+            total += chunk.len();
+        }
+    }
+    Ok(total.to_string())
+}
+
 fn main() {
     rws_bench::runtime().block_on(async {
         let mut app = axum::Router::new()
@@ -112,6 +125,12 @@ fn main() {
             .route(
                 "/echo",
                 post(|Json(order): Json<Order>| async move { Json(order) }),
+            )
+            .route(
+                "/upload",
+                post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                    rws_bench::UPLOAD_LIMIT,
+                )),
             );
         for pattern in rws_bench::filler_routes() {
             app = app.route(&axum_pattern(pattern), get(|| async { "filler" }));

@@ -3,7 +3,7 @@
 use rws::auth::{Claims, JwtConfig, JwtLayer, build_jwt};
 use rws::cache::CacheLayer;
 use rws::middleware::rate_limit::Quota;
-use rws::middleware::{CompressionLayer, RateLimitLayer, RequestIdLayer};
+use rws::middleware::{BodyLimitLayer, CompressionLayer, RateLimitLayer, RequestIdLayer};
 use rws::prelude::*;
 use rws::session::{MemoryStore, Session, SessionLayer};
 use rws_bench::{HELLO, JWT_SECRET, Message, Order, TokenClaims};
@@ -37,6 +37,17 @@ fn identity(app: App) -> App {
     })
 }
 
+/// bench/upload.sh: every field's bytes streamed through `Multipart` and counted.
+async fn upload(mut multipart: Multipart) -> Result<String, Error> {
+    let mut total = 0;
+    while let Some(mut field) = multipart.next_field().await? {
+        while let Some(chunk) = field.chunk().await? {
+            total += chunk.len();
+        }
+    }
+    Ok(total.to_string())
+}
+
 fn main() {
     rws_bench::runtime().block_on(async {
         let mut app = App::new()
@@ -45,7 +56,8 @@ fn main() {
             .get("/users/:user/posts/:post", |Path((id, post)): Path<(u64, u64)>| async move {
                 format!("user {id} post {post}")
             })
-            .post("/echo", |Json(order): Json<Order>| async move { Json(order) });
+            .post("/echo", |Json(order): Json<Order>| async move { Json(order) })
+            .post("/upload", upload.with(BodyLimitLayer::new(rws_bench::UPLOAD_LIMIT)));
         for pattern in rws_bench::filler_routes() {
             app = app.get(pattern, || async { "filler" });
         }
