@@ -20,6 +20,8 @@ pub(crate) struct Upload {
     pub(crate) name: String,
     pub(crate) max_size: Option<syn::Expr>,
     pub(crate) content_types: Vec<LitStr>,
+    /// The attribute, for errors about it.
+    pub(crate) span: proc_macro2::Span,
 }
 
 pub(crate) struct Field<'a> {
@@ -79,6 +81,7 @@ fn upload_of(field: &syn::Field, ident: &Ident, errors: &mut Option<syn::Error>)
         name: ident.to_string(),
         max_size: None,
         content_types: Vec::new(),
+        span: attr.path().span(),
     };
     let parsed = attr.parse_nested_meta(|meta| {
         if meta.path.is_ident("max_size") {
@@ -108,12 +111,12 @@ fn upload_of(field: &syn::Field, ident: &Ident, errors: &mut Option<syn::Error>)
 }
 
 /// `upload` rules on a struct that is not a whole-body form: each one an error.
-fn refuse_uploads(uploads: &[(Upload, &Ident)], errors: &mut Option<syn::Error>) {
-    for (_, ident) in uploads {
+fn refuse_uploads(uploads: &[Upload], errors: &mut Option<syn::Error>) {
+    for upload in uploads {
         push(
             errors,
             syn::Error::new(
-                ident.span(),
+                upload.span,
                 "`upload` rules are for multipart forms: a struct whose fields have no `from_*` attributes",
             ),
         );
@@ -247,7 +250,7 @@ impl<'a> Input<'a> {
                 }
             }
             if let Some(upload) = upload_of(field, ident, &mut errors) {
-                uploads.push((upload, ident));
+                uploads.push(upload);
             }
             let source = source_of(&field.attrs, &mut errors);
             any_attribute |= source.is_some();
@@ -285,7 +288,7 @@ impl<'a> Input<'a> {
             ident: &input.ident,
             whole_body: !any_attribute,
             fields,
-            uploads: uploads.into_iter().map(|(u, _)| u).collect(),
+            uploads,
         })
     }
 }
