@@ -3,7 +3,7 @@
 # (multer under both), each server on its own core, fresh for each round, interleaved rounds.
 # Throughput and the server's peak RSS; prints the table and writes bench/results/upload.md.
 #
-#   bench/upload.sh                  # 5 rounds (~1 min)
+#   bench/upload.sh                  # 5 rounds of 8 uploads (~1 min)
 #   BENCH_ROUNDS=1 bench/upload.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,7 +4,8 @@
 mod support;
 
 use rws::extract::{Host, OriginalUri};
-use rws::headers::{ContentType, IfNoneMatch, Range, UserAgent};
+use rws::headers::authorization::Bearer;
+use rws::headers::{Authorization, ContentType, IfNoneMatch, Range, UserAgent};
 use rws::middleware::from_fn;
 use rws::prelude::*;
 use support::problem;
@@ -38,6 +39,16 @@ fn app() -> App {
             |OriginalUri(uri): OriginalUri, now: Uri| async move { format!("{uri} {now}") },
         )
         .get("/host", |Host(host): Host| async move { host })
+        .get(
+            "/typed-host",
+            |TypedHeader(host): TypedHeader<rws::headers::Host>| async move { host.to_string() },
+        )
+        .get(
+            "/token",
+            |TypedHeader(auth): TypedHeader<Authorization<Bearer>>| async move {
+                auth.token().to_owned()
+            },
+        )
 }
 
 #[tokio::test]
@@ -93,6 +104,29 @@ async fn typed_headers_parse_and_name_the_header_when_they_cannot() {
         "Included(0)-Included(9),Included(100)-Unbounded inm=true"
     );
     assert_eq!(client.get("/range").send().await.text().await, " inm=false");
+
+    let res = client
+        .get("/token")
+        .header("authorization", "Bearer abc.def")
+        .send()
+        .await;
+    assert_eq!(res.text().await, "abc.def");
+    let p = problem(
+        client
+            .get("/token")
+            .header("authorization", "Basic eA==")
+            .send()
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(p["header"], "authorization");
+    let res = client
+        .get("/typed-host")
+        .header("host", "example.com:8080")
+        .send()
+        .await;
+    assert_eq!(res.text().await, "example.com:8080");
 }
 
 #[tokio::test]
