@@ -6,18 +6,9 @@ mod support;
 use std::time::Duration;
 
 use rws::prelude::*;
+use support::rss_bytes;
 use support::server::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS line");
-    kb * 1024
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_32_mib_body_gets_413_without_32_mib_of_memory() {

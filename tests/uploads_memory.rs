@@ -8,17 +8,8 @@ use std::fmt::Write as _;
 
 use rws::middleware::BodyLimitLayer;
 use rws::prelude::*;
+use support::rss_bytes;
 use support::server::TestServer;
-
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS line");
-    kb * 1024
-}
 
 const SIZE: usize = 200 * 1024 * 1024;
 

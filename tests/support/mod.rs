@@ -22,6 +22,17 @@ pub async fn problem(res: TestResponse, status: u16) -> Value {
     body
 }
 
+/// This process's resident set size in bytes (Linux: `/proc/self/status`).
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("procfs");
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS line");
+    kb * 1024
+}
+
 /// Descriptors of this process open on `path` (Linux: `/proc/self/fd`), counted by target so
 /// that other tests of the same binary do not disturb the count.
 #[cfg(target_os = "linux")]
