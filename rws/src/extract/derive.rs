@@ -202,6 +202,7 @@ pub async fn whole_body<T: DeserializeOwned + Send>(req: Request) -> Result<T, R
 
 /// [`whole_body`] of a form whose files have `#[upload(…)]` rules.
 #[cfg(feature = "multipart")]
+#[cfg_attr(docsrs, doc(cfg(feature = "multipart")))]
 pub async fn whole_body_with_files<T: DeserializeOwned + Send>(
     req: Request,
     rules: Vec<(&'static str, super::FileRules)>,
