@@ -329,10 +329,21 @@ async fn temp_files_go_when_dropped_and_persist_stays_inside_its_directory() {
         format!("kept {}", root.join("a/b.txt").display())
     );
     assert_eq!(std::fs::read(root.join("a/b.txt")).unwrap(), b"contents");
-    // Out of the directory, absolute, and onto the file already there.
-    for refused in ["a/../../x", "..", "/etc/x", "a/b.txt"] {
+    // Out of the directory, absolute, onto the file already there, and through a link out.
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+    for refused in [
+        "a/../../x",
+        "..",
+        "/etc/x",
+        "a/b.txt",
+        "link/x",
+        "link/made/x",
+    ] {
         assert_eq!(keep(refused).await.text().await, "refused", "{refused}");
     }
+    assert!(walk(outside.path()).is_empty() && !outside.path().join("made").exists());
+    std::fs::remove_file(root.join("link")).unwrap();
     // Only the one persisted file is left: no temp files behind.
     let left: Vec<_> = walk(&root);
     assert_eq!(left, vec![root.join("a/b.txt")]);

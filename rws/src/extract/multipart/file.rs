@@ -95,6 +95,16 @@ impl UploadedFile {
         let checked = (|| {
             let root = root.canonicalize()?;
             let parent = target.parent().unwrap_or(&root);
+            // The deepest directory that exists must be inside before any is made, so that a
+            // symbolic link out of the root cannot have directories made at its far end.
+            let existing = parent
+                .ancestors()
+                .find(|a| a.exists())
+                .unwrap_or(&root)
+                .canonicalize()?;
+            if !existing.starts_with(&root) {
+                return Ok(false);
+            }
             std::fs::create_dir_all(parent)?;
             Ok::<_, std::io::Error>(parent.canonicalize()?.starts_with(&root))
         })();
