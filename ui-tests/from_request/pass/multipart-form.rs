@@ -1,3 +1,5 @@
+//! A typed multipart form: files, an optional file, a repeated text field, and the `#[upload]` rules.
+
 use rws::prelude::*;
 use serde::Deserialize;
 
@@ -16,6 +18,6 @@ async fn save(profile: Profile) -> String {
     profile.name
 }
 
-fn main() {
-    let _ = App::new().post("/profile", save);
+pub(crate) fn app() -> App {
+    App::new().post("/profile", save)
 }

@@ -47,5 +47,3 @@ async fn things(_: Everything) -> StatusCode {
 async fn whole(_: WholeBody) -> StatusCode {
     StatusCode::OK
 }
-
-fn main() {}

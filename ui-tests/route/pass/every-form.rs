@@ -30,7 +30,10 @@ async fn get(Path(user): Path<u64>) -> String {
 }
 
 #[rws::post("/users")]
-async fn post(State(_db): State<Arc<Db>>, Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
+async fn post(
+    State(_db): State<Arc<Db>>,
+    Json(body): Json<serde_json::Value>,
+) -> Json<serde_json::Value> {
     Json(body)
 }
 
@@ -74,12 +77,27 @@ async fn optional(q: Option<Query<HashMap<String, String>>>, body: Option<Json<u
 #[rws::get("/sixteen")]
 #[allow(clippy::too_many_arguments)]
 async fn sixteen(
-    _: Method, _: Uri, _: Version, _: HeaderMap, _: Method, _: Uri, _: Version, _: HeaderMap,
-    _: Method, _: Uri, _: Version, _: HeaderMap, _: Method, _: Uri, _: Version, body: Bytes,
+    _: Method,
+    _: Uri,
+    _: Version,
+    _: HeaderMap,
+    _: Method,
+    _: Uri,
+    _: Version,
+    _: HeaderMap,
+    _: Method,
+    _: Uri,
+    _: Version,
+    _: HeaderMap,
+    _: Method,
+    _: Uri,
+    _: Version,
+    body: Bytes,
 ) -> Bytes {
     body
 }
 
-fn main() {
-    let _ = App::new().state(Db).state(Arc::new(Db)).routes();
+/// The app these routes need: `Db` and `Arc<Db>` as state.
+pub(crate) fn app() -> App {
+    App::new().state(Db).state(Arc::new(Db))
 }

@@ -53,8 +53,4 @@ async fn f() {}
 async fn g() {}
 
 // A function called `get` beside the imported attribute `get`: different namespaces.
-fn get() {}
-
-fn main() {
-    get();
-}
+pub(crate) fn get() {}

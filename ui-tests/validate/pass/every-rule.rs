@@ -3,7 +3,11 @@
 use rws::prelude::*;
 
 fn not_admin(login: &str) -> Result<(), rws::extract::ValidationError> {
-    if login == "admin" { Err(rws::extract::ValidationError::new("reserved")) } else { Ok(()) }
+    if login == "admin" {
+        Err(rws::extract::ValidationError::new("reserved"))
+    } else {
+        Ok(())
+    }
 }
 
 #[derive(serde::Deserialize, Validate)]
@@ -15,7 +19,12 @@ struct Address {
 #[derive(serde::Deserialize, Validate, FromRequest)]
 #[allow(dead_code)]
 struct Everything {
-    #[validate(length(min = 1, max = 50, message = "1 to 50 characters", code = "name_length"))]
+    #[validate(length(
+        min = 1,
+        max = 50,
+        message = "1 to 50 characters",
+        code = "name_length"
+    ))]
     name: String,
     #[validate(range(min = 0, max = 150), range(exclusive_max = 200))]
     age: u8,
@@ -42,5 +51,3 @@ struct Everything {
 async fn everything(_: Everything) -> StatusCode {
     StatusCode::CREATED
 }
-
-fn main() {}
