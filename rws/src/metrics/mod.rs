@@ -54,6 +54,7 @@
 #[cfg(feature = "cache")]
 mod cache;
 mod exposition;
+mod histogram;
 mod route;
 #[cfg(feature = "proxy")]
 mod upstream;

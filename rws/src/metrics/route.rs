@@ -16,9 +16,10 @@ use prometheus_client::encoding::{EncodeLabelSet, LabelSetEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::exponential_buckets;
 use prometheus_client::registry::{Registry, Unit};
 
+use super::histogram::AtomicHistogram as Histogram;
 use super::{Metrics, method_index, method_label};
 use crate::body::{Body, BoxError};
 use crate::context::RouteObserver;
@@ -293,7 +294,7 @@ impl Middleware for MetricsLayer {
                 Read::Counted(count) => count.load(Ordering::Relaxed),
             };
             series.request_size.observe(bytes(request_bytes));
-            count_response_body(res, series.response_size.clone())
+            count_response_body(res, &series.response_size)
         }
     }
 }
@@ -329,7 +330,7 @@ fn count_request_body(req: &mut Request) -> Read {
 
 /// Observes the response body's size into `histogram`: at once when it is known, else when
 /// the body is done.
-fn count_response_body(mut res: Response, histogram: Histogram) -> Response {
+fn count_response_body(mut res: Response, histogram: &Histogram) -> Response {
     if let Some(n) = http_body::Body::size_hint(res.body()).exact() {
         histogram.observe(bytes(n));
         return res;
@@ -338,7 +339,7 @@ fn count_response_body(mut res: Response, histogram: Histogram) -> Response {
     *res.body_mut() = Body::new(Counting {
         inner: body,
         count: None,
-        observe: Some(histogram),
+        observe: Some(histogram.clone()),
         total: 0,
     });
     res

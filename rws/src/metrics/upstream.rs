@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use super::histogram::AtomicHistogram as Histogram;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
 use super::DEFAULT_DURATION_BUCKETS;
