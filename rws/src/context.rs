@@ -3,8 +3,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use http::request::Parts;
 use http::uri::PathAndQuery;
@@ -53,7 +52,7 @@ pub(crate) const UNMATCHED: &str = "<unmatched>";
 
 /// Told the pattern once the router knows it (`None`: no route matched), with the tag the
 /// observer was registered with (the metrics layer's in-flight gauge, by method). What it
-/// returns is kept in [`Routed::note`] for the observer to read when the response is back, so
+/// returns is kept in the [`Routed`] for the observer to read when the response is back, so
 /// that it resolves what it needs once per request (the metrics layer: the route's series).
 pub(crate) trait RouteObserver: Send + Sync + fmt::Debug {
     fn routed(&self, tag: usize, pattern: Option<&Arc<str>>) -> Arc<dyn Any + Send + Sync>;
@@ -64,11 +63,18 @@ pub(crate) trait RouteObserver: Send + Sync + fmt::Debug {
 #[derive(Debug, Default)]
 pub(crate) struct Routed {
     pub(crate) path: OnceLock<Arc<str>>,
-    pub(crate) observer: OnceLock<(Arc<dyn RouteObserver>, usize)>,
-    // Whether the observer was told.
-    pub(crate) observed: AtomicBool,
-    // What the observer answered when told.
-    pub(crate) note: OnceLock<Arc<dyn Any + Send + Sync>>,
+    // One lock for the observer's three steps (watch, told, note read back): uncontended, it
+    // costs less than the `OnceLock`s it replaces, each of which took `Once`'s slow path to be
+    // set.
+    watch: Mutex<Watch>,
+}
+
+/// The layer that wants to hear which route a request took, and what it answered.
+#[derive(Debug, Default)]
+struct Watch {
+    observer: Option<(Arc<dyn RouteObserver>, usize)>,
+    told: bool,
+    note: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Routed {
@@ -83,11 +89,34 @@ impl Routed {
         self.tell(None);
     }
 
+    /// Makes `observer` the one told about routing (with `tag`), unless another was first:
+    /// whether it is.
+    pub(crate) fn watch(&self, observer: Arc<dyn RouteObserver>, tag: usize) -> bool {
+        let Ok(mut watch) = self.watch.lock() else {
+            return false;
+        };
+        if watch.observer.is_some() {
+            return false;
+        }
+        watch.observer = Some((observer, tag));
+        true
+    }
+
+    /// What the observer answered when told, once.
+    pub(crate) fn take_note(&self) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.watch.lock().ok()?.note.take()
+    }
+
     fn tell(&self, pattern: Option<&Arc<str>>) {
-        if let Some((observer, tag)) = self.observer.get()
-            && !self.observed.swap(true, Ordering::Relaxed)
+        let Ok(mut watch) = self.watch.lock() else {
+            return;
+        };
+        let watch = &mut *watch;
+        if let Some((observer, tag)) = &watch.observer
+            && !watch.told
         {
-            let _ = self.note.set(observer.routed(*tag, pattern));
+            watch.told = true;
+            watch.note = Some(observer.routed(*tag, pattern));
         }
     }
 }

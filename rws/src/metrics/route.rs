@@ -261,7 +261,7 @@ impl Middleware for MetricsLayer {
         let routed = MatchedPath::after_routing(&mut req);
         let observer: Arc<dyn RouteObserver> = routes.clone();
         // A second metrics layer on the same request leaves the gauge to the first.
-        let mine = routed.0.observer.set((observer, index)).is_ok();
+        let mine = routed.0.watch(observer, index);
         if mine && let Some(path) = routed.0.path.get() {
             // Wrapped around a route, not the app: the request is routed already.
             routed.0.matched(&Arc::clone(path));
@@ -273,9 +273,12 @@ impl Middleware for MetricsLayer {
             let elapsed = started.elapsed().as_secs_f64();
             // The series the router's call resolved (and whose gauge went up), else resolved
             // now: a request that never reached the router, or a second metrics layer.
-            let observed = routed.0.note.get().filter(|_| mine);
+            let observed = if mine { routed.0.take_note() } else { None };
             let resolved;
-            let series: &Series = match observed.and_then(|note| note.downcast_ref::<Series>()) {
+            let series: &Series = match observed
+                .as_deref()
+                .and_then(|note| note.downcast_ref::<Series>())
+            {
                 Some(series) => {
                     series.in_flight.dec();
                     series
