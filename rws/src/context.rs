@@ -91,6 +91,7 @@ impl Routed {
 
     /// Makes `observer` the one told about routing (with `tag`), unless another was first:
     /// whether it is.
+    #[cfg(feature = "metrics")]
     pub(crate) fn watch(&self, observer: Arc<dyn RouteObserver>, tag: usize) -> bool {
         let Ok(mut watch) = self.watch.lock() else {
             return false;
@@ -103,6 +104,7 @@ impl Routed {
     }
 
     /// What the observer answered when told, once.
+    #[cfg(feature = "metrics")]
     pub(crate) fn take_note(&self) -> Option<Arc<dyn Any + Send + Sync>> {
         self.watch.lock().ok()?.note.take()
     }

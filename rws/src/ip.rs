@@ -193,18 +193,8 @@ pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProx
 /// `X-Forwarded-Proto` (or `Forwarded: proto=`, with that header), read only from a trusted
 /// peer, the last value winning (the one the proxy nearest to us wrote).
 pub(crate) fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> bool {
-    if !trusted.ranges.contains(peer.to_canonical()) {
-        return false;
-    }
-    let proto = match trusted.header {
-        ForwardedHeader::Forwarded => list(headers, "forwarded")
-            .filter_map(|e| parameter(e, "proto"))
-            .last(),
-        _ => list(headers, "x-forwarded-proto")
-            .last()
-            .map(|p| p.trim().to_owned()),
-    };
-    proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
+    forwarded_value(peer, headers, trusted, "proto", "x-forwarded-proto")
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 /// The host the client asked the trusted proxy in front of us for: its `X-Forwarded-Host` (or
@@ -214,18 +204,54 @@ pub(crate) fn forwarded_host(
     headers: &HeaderMap,
     trusted: &TrustedProxies,
 ) -> Option<String> {
+    forwarded_value(peer, headers, trusted, "host", "x-forwarded-host").filter(|h| !h.is_empty())
+}
+
+/// What a trusted proxy in front of us said of the client: the `Forwarded` header's `param`
+/// when the proxies are said to write that header, else the `x_name` header; the last value
+/// (the nearest proxy's). Nothing from a peer we do not trust.
+fn forwarded_value(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &TrustedProxies,
+    param: &str,
+    x_name: &'static str,
+) -> Option<String> {
     if !trusted.ranges.contains(peer.to_canonical()) {
         return None;
     }
-    let host = match trusted.header {
+    match trusted.header {
         ForwardedHeader::Forwarded => list(headers, "forwarded")
-            .filter_map(|e| parameter(e, "host"))
+            .filter_map(|e| parameter(e, param))
             .last(),
-        _ => list(headers, "x-forwarded-host")
-            .last()
-            .map(|h| h.trim().to_owned()),
-    };
-    host.filter(|h| !h.is_empty())
+        _ => list(headers, x_name).last().map(|v| v.trim().to_owned()),
+    }
+}
+
+/// Writes `ip` as text. IPv4 by hand: `Display` goes through the formatting machinery once
+/// per octet, and the proxy writes the client's address into two headers of every request.
+#[cfg(any(feature = "proxy", feature = "otel"))]
+pub(crate) fn push_ip(out: &mut String, ip: IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if octet >= 100 {
+                    out.push(char::from(b'0' + octet / 100));
+                }
+                if octet >= 10 {
+                    out.push(char::from(b'0' + octet / 10 % 10));
+                }
+                out.push(char::from(b'0' + octet % 10));
+            }
+        }
+        IpAddr::V6(v6) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{v6}");
+        }
+    }
 }
 
 /// The comma-separated elements of every `name` header, in order.
@@ -257,6 +283,25 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use http::HeaderValue;
+
+    #[cfg(any(feature = "proxy", feature = "otel"))]
+    #[test]
+    fn push_ip_writes_what_display_writes() {
+        for ip in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.100.9",
+            "127.0.0.1",
+            "192.168.1.20",
+            "2001:db8::1",
+            "::ffff:10.1.2.3",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut out = String::from("for=");
+            push_ip(&mut out, ip);
+            assert_eq!(out, format!("for={ip}"));
+        }
+    }
 
     use super::*;
 

@@ -1,7 +1,7 @@
 //! The reverse proxy's series: `rws_upstream_*`, labelled by the upstream as configured (a
 //! fixed set, whatever the clients send).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::histogram::AtomicHistogram as Histogram;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -14,18 +14,18 @@ use super::DEFAULT_DURATION_BUCKETS;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct UpstreamLabel {
-    upstream: String,
+    upstream: Arc<str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabels {
-    upstream: String,
+    upstream: Arc<str>,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FailureLabels {
-    upstream: String,
+    upstream: Arc<str>,
     kind: &'static str,
 }
 
@@ -86,7 +86,7 @@ impl UpstreamMetrics {
     /// The series of one upstream, resolved once.
     pub(crate) fn upstream(self: &Arc<Self>, name: &str) -> UpstreamSeries {
         let label = UpstreamLabel {
-            upstream: name.to_owned(),
+            upstream: Arc::from(name),
         };
         let healthy = self.healthy.get_or_create(&label).clone();
         healthy.set(1);
@@ -94,6 +94,7 @@ impl UpstreamMetrics {
             duration: self.duration.get_or_create(&label).clone(),
             healthy,
             name: label.upstream,
+            ok: OnceLock::new(),
             families: Arc::clone(self),
         }
     }
@@ -102,7 +103,10 @@ impl UpstreamMetrics {
 /// What the proxy reports about one upstream.
 #[derive(Debug)]
 pub(crate) struct UpstreamSeries {
-    name: String,
+    name: Arc<str>,
+    // The `200` series, which nearly every response counts in, resolved once: the family's
+    // lookup hashes the labels under a lock.
+    ok: OnceLock<Counter>,
     duration: Histogram,
     healthy: Gauge,
     families: Arc<UpstreamMetrics>,
@@ -112,13 +116,20 @@ impl UpstreamSeries {
     /// A response head came back with `status` after `seconds`.
     pub(crate) fn answered(&self, status: u16, seconds: f64) {
         self.duration.observe(seconds);
-        self.families
-            .requests
-            .get_or_create(&StatusLabels {
-                upstream: self.name.clone(),
-                status,
-            })
-            .inc();
+        let series = |status| {
+            self.families
+                .requests
+                .get_or_create(&StatusLabels {
+                    upstream: Arc::clone(&self.name),
+                    status,
+                })
+                .clone()
+        };
+        if status == 200 {
+            self.ok.get_or_init(|| series(200)).inc();
+        } else {
+            series(status).inc();
+        }
     }
 
     /// An attempt got no response: `kind` is `connect`, `reset` or `timeout`.
@@ -126,7 +137,7 @@ impl UpstreamSeries {
         self.families
             .failures
             .get_or_create(&FailureLabels {
-                upstream: self.name.clone(),
+                upstream: Arc::clone(&self.name),
                 kind,
             })
             .inc();

@@ -212,10 +212,9 @@ fn attributes(req: &Request) -> Vec<KeyValue> {
         }
     }
     if let Some(connection) = connection {
-        attrs.push(KeyValue::new(
-            "client.address",
-            connection.peer_addr().ip().to_string(),
-        ));
+        let mut address = String::with_capacity(15);
+        crate::ip::push_ip(&mut address, connection.peer_addr().ip());
+        attrs.push(KeyValue::new("client.address", address));
     }
     if let Some(agent) = req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()) {
         attrs.push(KeyValue::new("user_agent.original", agent.to_owned()));

@@ -3,10 +3,12 @@
 
 use std::net::IpAddr;
 
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, Entry, HeaderMap, HeaderName, HeaderValue};
+
+const HOPS: usize = 8;
 
 /// The hop-by-hop fields RFC 9110 §7.6.1 names, and the ones older software sends.
-const HOP_BY_HOP: [HeaderName; 8] = [
+const HOP_BY_HOP: [HeaderName; HOPS] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
@@ -28,24 +30,44 @@ pub(super) fn upgrade(headers: &HeaderMap) -> Option<HeaderValue> {
 
 /// Removes the hop-by-hop fields: the fixed ones, `Upgrade`, and every name `Connection` lists.
 pub(super) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    // Most requests carry none: one pass over the names (standard ones compare as integers)
-    // instead of a hashed removal per hop-by-hop name.
-    let any = headers
-        .keys()
-        .any(|name| *name == header::UPGRADE || HOP_BY_HOP.contains(name));
-    if !any {
+    // One pass over the names (standard ones compare as integers) notes which fixed fields
+    // are there, so that only those are removed: most messages carry none, or only
+    // `Connection: keep-alive`, and each removal is a hashed lookup.
+    const UPGRADE_BIT: u16 = 1 << HOPS;
+    let mut present = 0u16;
+    for name in headers.keys() {
+        if *name == header::UPGRADE {
+            present |= UPGRADE_BIT;
+        } else if let Some(i) = HOP_BY_HOP.iter().position(|fixed| fixed == name) {
+            present |= 1 << i;
+        }
+    }
+    if present == 0 {
         return;
     }
-    let listed: Vec<HeaderName> = crate::header_list::elements(headers, &header::CONNECTION)
-        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
-        .collect();
+    // `Connection` is HOP_BY_HOP[0]; the names it lists that are fixed ones are gone below.
+    let listed: Vec<HeaderName> = if present & 1 == 0 {
+        Vec::new()
+    } else {
+        crate::header_list::elements(headers, &header::CONNECTION)
+            .map(str::trim)
+            .filter(|token| {
+                !token.eq_ignore_ascii_case("keep-alive") && !token.eq_ignore_ascii_case("upgrade")
+            })
+            .filter_map(|token| HeaderName::from_bytes(token.as_bytes()).ok())
+            .collect()
+    };
     for name in listed {
         headers.remove(name);
     }
-    for name in &HOP_BY_HOP {
-        headers.remove(name);
+    for (i, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            headers.remove(name);
+        }
     }
-    headers.remove(header::UPGRADE);
+    if present & UPGRADE_BIT != 0 {
+        headers.remove(header::UPGRADE);
+    }
 }
 
 /// Marks the request for an upgrade again, after [`strip_hop_by_hop`].
@@ -90,7 +112,8 @@ pub(super) fn add_forwarded(headers: &mut HeaderMap, client: &Client<'_>) {
     let Some(peer) = client.peer.map(|ip| ip.to_canonical()) else {
         return;
     };
-    let address = peer.to_string();
+    let mut address = String::with_capacity(48);
+    crate::ip::push_ip(&mut address, peer);
     append(headers, X_FORWARDED_FOR, &address);
     let mut element = String::with_capacity(64);
     element.push_str("for=");
@@ -121,39 +144,39 @@ pub(super) fn add_forwarded(headers: &mut HeaderMap, client: &Client<'_>) {
         }
     }
     append(headers, header::FORWARDED, &element);
-    if !headers.contains_key(&X_FORWARDED_PROTO) {
-        headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(client.proto));
+    if let Entry::Vacant(entry) = headers.entry(X_FORWARDED_PROTO) {
+        entry.insert(HeaderValue::from_static(client.proto));
     }
-    if !headers.contains_key(&X_FORWARDED_HOST)
-        && let Some(host) = client.host
+    if let Some(host) = client.host
+        && let Entry::Vacant(entry) = headers.entry(X_FORWARDED_HOST)
     {
-        headers.insert(X_FORWARDED_HOST, host.clone());
+        entry.insert(host.clone());
     }
 }
 
 /// Appends `value` to the `name` list, folding its field lines into one (they are one list,
 /// RFC 9110 §5.3). A line that is not text is dropped rather than passed on garbled.
 fn append(headers: &mut HeaderMap, name: HeaderName, value: &str) {
-    if !headers.contains_key(&name) {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            headers.insert(name, value);
+    match headers.entry(name) {
+        Entry::Vacant(entry) => {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                entry.insert(value);
+            }
         }
-        return;
-    }
-    let mut list = String::new();
-    for line in headers
-        .get_all(&name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-    {
-        if !line.trim().is_empty() {
-            list.push_str(line.trim());
-            list.push_str(", ");
+        Entry::Occupied(mut entry) => {
+            let mut list = String::new();
+            for line in entry.iter().filter_map(|v| v.to_str().ok()) {
+                if !line.trim().is_empty() {
+                    list.push_str(line.trim());
+                    list.push_str(", ");
+                }
+            }
+            list.push_str(value);
+            if let Ok(list) = HeaderValue::from_str(&list) {
+                // Replaces every line with the one list.
+                entry.insert(list);
+            }
         }
-    }
-    list.push_str(value);
-    if let Ok(list) = HeaderValue::from_str(&list) {
-        headers.insert(name, list);
     }
 }
 

@@ -59,7 +59,10 @@ pub(super) async fn run(shared: Weak<Shared>, check: HealthCheck) {
 
 /// Whether `upstream` answers its health path with a 2xx or 3xx in time.
 async fn probe(shared: &Shared, upstream: &Upstream, check: &HealthCheck) -> bool {
-    let Ok(uri) = upstream.uri(&check.path) else {
+    let Ok(path) = http::uri::PathAndQuery::try_from(check.path.as_str()) else {
+        return false;
+    };
+    let Ok(uri) = upstream.uri(&path) else {
         return false;
     };
     let Ok(req) = Request::builder()

@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use http::header::{self, HeaderValue};
+use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Version};
 
 use super::body::{UpstreamBody, client_body_failed, limited, tunnel};
-use super::upstream::{InFlight, Upstream, millis_since};
+use super::upstream::{InFlight, Upstream, millis_between, millis_since};
 use super::{Config, balance, client, forward, health, report};
 use crate::context::RequestContext;
 use crate::error::Error;
@@ -78,8 +79,10 @@ impl Shared {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
-        let Some(target) = self.target(&parts.uri) else {
-            return Error::not_found("no such path behind this proxy").into_response();
+        let target = match self.target(&parts.uri) {
+            Some(Ok(target)) => target,
+            Some(Err(failed)) => return failed.into_response(),
+            None => return Error::not_found("no such path behind this proxy").into_response(),
         };
         self.prepare_headers(&mut parts, upgrade);
         let replayable = is_idempotent(&parts.method) && http_body::Body::is_end_stream(&body);
@@ -113,18 +116,28 @@ impl Shared {
             span.record("upstream", upstream.name.as_str());
             span.record("upstream_attempt", attempt + 1);
             let body = body.take().unwrap_or_default();
+            // The headers are cloned only while another attempt could still need them.
+            let last = attempt + 1 == attempts || tried.len() == self.upstreams.len();
+            let headers = if last {
+                std::mem::take(&mut parts.headers)
+            } else {
+                parts.headers.clone()
+            };
             let retrying = (attempt > 0).then(|| {
                 self.retrying.fetch_add(1, Ordering::Relaxed);
                 Decrement(&self.retrying)
             });
             let sent = Instant::now();
-            let outcome = self.send(index, &parts, &target, body).await;
+            let outcome = self
+                .send(index, &parts.method, headers, &target, body)
+                .await;
             drop(retrying);
             match outcome {
                 Ok(mut res) => {
                     upstream.succeeded();
-                    let seconds = sent.elapsed().as_secs_f64();
-                    let usable = upstream.usable(millis_since(self.epoch));
+                    let answered = Instant::now();
+                    let seconds = answered.duration_since(sent).as_secs_f64();
+                    let usable = upstream.usable(millis_between(self.epoch, answered));
                     self.report
                         .answered(index, res.status().as_u16(), seconds, usable);
                     if res.status() == StatusCode::SWITCHING_PROTOCOLS
@@ -138,17 +151,7 @@ impl Shared {
                 }
                 Err(failed @ Failure::Body(_)) => return failed.into_response(),
                 Err(failed) => {
-                    let ejected = self.config.max_fails > 0
-                        && upstream.failed(self.config.max_fails, self.config.fail_timeout, now);
-                    let usable = upstream.usable(millis_since(self.epoch));
-                    self.report.failed(index, failed.kind(), usable);
-                    tracing::warn!(
-                        upstream = %upstream.name,
-                        attempt = attempt + 1,
-                        ejected,
-                        "upstream failed: {}",
-                        failed.describe()
-                    );
+                    self.attempt_failed(index, attempt, &failed, now);
                     let retry = failed.retryable();
                     failure = failed;
                     if !retry {
@@ -160,21 +163,40 @@ impl Shared {
         failure.into_response()
     }
 
+    /// Counts a failed attempt against its upstream (ejecting it after too many), and says so.
+    fn attempt_failed(&self, index: usize, attempt: u32, failed: &Failure, now: u64) {
+        let upstream = &self.upstreams[index];
+        let ejected = self.config.max_fails > 0
+            && upstream.failed(self.config.max_fails, self.config.fail_timeout, now);
+        let usable = upstream.usable(millis_since(self.epoch));
+        self.report.failed(index, failed.kind(), usable);
+        tracing::warn!(
+            upstream = %upstream.name,
+            attempt = attempt + 1,
+            ejected,
+            "upstream failed: {}",
+            failed.describe()
+        );
+    }
+
     /// The path and query to ask the upstreams for, the prefix stripped; `None` when the
-    /// path is not under the prefix to strip.
-    fn target(&self, uri: &http::Uri) -> Option<String> {
-        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    /// path is not under the prefix to strip, `Some(Err)` when what is left is no target.
+    fn target(&self, uri: &http::Uri) -> Option<Result<PathAndQuery, Failure>> {
         let Some(prefix) = &self.config.strip_prefix else {
-            return Some(path_and_query.to_owned());
+            // Parsed once already: passed on as it is, a reference count and no copy.
+            let target = uri.path_and_query().cloned();
+            return Some(Ok(target.unwrap_or_else(|| PathAndQuery::from_static("/"))));
         };
+        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
         let rest = path_and_query.strip_prefix(prefix.as_str())?;
-        match rest.as_bytes().first() {
-            None => Some("/".to_owned()),
-            Some(b'/') => Some(rest.to_owned()),
-            Some(b'?') => Some(format!("/{rest}")),
+        let target = match rest.as_bytes().first() {
+            None => return Some(Ok(PathAndQuery::from_static("/"))),
+            Some(b'/') => PathAndQuery::try_from(rest),
+            Some(b'?') => PathAndQuery::try_from(format!("/{rest}")),
             // `/apis` is not under `/api`.
-            Some(_) => None,
-        }
+            Some(_) => return None,
+        };
+        Some(target.map_err(|_| Failure::BadTarget))
     }
 
     fn prepare_headers(&self, parts: &mut http::request::Parts, upgrade: Option<HeaderValue>) {
@@ -190,12 +212,17 @@ impl Shared {
                 .is_some_and(|t| t.ranges.contains(peer.to_canonical())),
             _ => false,
         };
-        let host = parts.headers.get(header::HOST).cloned().or_else(|| {
-            parts
-                .uri
-                .authority()
-                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-        });
+        // HTTP/2 and HTTP/3 clients name the host in the URI alone: it becomes `Host`.
+        let (host, from_uri) = match parts.headers.get(header::HOST) {
+            Some(host) => (Some(host.clone()), false),
+            None => {
+                let authority = parts.uri.authority();
+                (
+                    authority.and_then(|a| HeaderValue::from_str(a.as_str()).ok()),
+                    true,
+                )
+            }
+        };
         let version = parts.version;
         let headers = &mut parts.headers;
         forward::strip_hop_by_hop(headers);
@@ -208,7 +235,7 @@ impl Shared {
                 host: host.as_ref(),
             },
         );
-        if let Some(host) = host {
+        if from_uri && let Some(host) = host {
             headers.insert(header::HOST, host);
         }
         if let Some(name) = &self.config.via {
@@ -224,16 +251,17 @@ impl Shared {
     async fn send(
         &self,
         index: usize,
-        parts: &http::request::Parts,
-        target: &str,
+        method: &Method,
+        headers: http::HeaderMap,
+        target: &PathAndQuery,
         body: Body,
     ) -> Result<http::Response<hyper::body::Incoming>, Failure> {
         let upstream = &self.upstreams[index];
         let uri = upstream.uri(target).map_err(|_| Failure::BadTarget)?;
         let mut req = http::Request::new(body);
-        *req.method_mut() = parts.method.clone();
+        *req.method_mut() = method.clone();
         *req.uri_mut() = uri;
-        *req.headers_mut() = parts.headers.clone();
+        *req.headers_mut() = headers;
         *req.version_mut() = Version::HTTP_11;
         // Over TLS the host must agree with SNI, and over HTTP/2 with `:authority`, which both
         // name the upstream: the client's host stays in X-Forwarded-Host.

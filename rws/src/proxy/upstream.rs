@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::time::{Duration, Instant};
 
 use http::Uri;
-use http::uri::{Authority, Scheme};
+use http::uri::{Authority, PathAndQuery, Scheme};
 
 /// An upstream server of a [`ReverseProxy`](super::ReverseProxy).
 #[derive(Debug)]
@@ -70,15 +70,20 @@ impl Upstream {
     }
 
     /// The URI of `path_and_query` on this upstream.
-    pub(super) fn uri(&self, path_and_query: &str) -> Result<Uri, http::Error> {
-        let mut target = String::with_capacity(self.base.len() + path_and_query.len());
-        target.push_str(&self.base);
-        target.push_str(path_and_query);
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(target)
-            .build()
+    pub(super) fn uri(&self, path_and_query: &PathAndQuery) -> Result<Uri, http::Error> {
+        let path_and_query = if self.base.is_empty() {
+            path_and_query.clone()
+        } else {
+            let mut target = String::with_capacity(self.base.len() + path_and_query.as_str().len());
+            target.push_str(&self.base);
+            target.push_str(path_and_query.as_str());
+            PathAndQuery::try_from(target)?
+        };
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Ok(Uri::from_parts(parts)?)
     }
 
     pub(super) fn in_flight(&self) -> usize {
@@ -148,5 +153,10 @@ impl Drop for InFlight {
 
 /// Milliseconds since `epoch`: the clock of ejections, one atomic word per upstream.
 pub(super) fn millis_since(epoch: Instant) -> u64 {
-    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    millis_between(epoch, Instant::now())
+}
+
+/// The same clock at `now`, for a caller that has just read the time anyway.
+pub(super) fn millis_between(epoch: Instant, now: Instant) -> u64 {
+    u64::try_from(now.duration_since(epoch).as_millis()).unwrap_or(u64::MAX)
 }
