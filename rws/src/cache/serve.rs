@@ -79,16 +79,10 @@ pub(super) async fn handle<S: CacheStore>(c: &CacheLayer<S>, req: Request, next:
             Role::Lead(lead) => {
                 return Box::pin(fetch(c, req, next, primary, stale, lead)).await;
             }
-            Role::Wait(mut rx) => {
-                let waited = tokio::time::timeout(
-                    c.config.lock_timeout,
-                    rx.wait_for(|o| *o != Outcome::Pending),
-                )
-                .await;
-                match waited.map(|r| r.map(|o| *o)) {
-                    // Stored, or the leader went away: look again (and perhaps lead).
-                    Ok(Ok(Outcome::Stored) | Err(_)) => {}
-                    _ => break,
+            // Boxed too: a timer in every hit's future would be copied with it.
+            Role::Wait(rx) => {
+                if !Box::pin(wait(rx, c.config.lock_timeout)).await {
+                    break;
                 }
             }
         }
@@ -106,6 +100,19 @@ pub(super) async fn handle<S: CacheStore>(c: &CacheLayer<S>, req: Request, next:
         },
         _ => res,
     }
+}
+
+/// Waits for another request's miss: `true` to look again (it stored the response, or went
+/// away and this one may lead), `false` to go to the handler alone.
+async fn wait(
+    mut rx: tokio::sync::watch::Receiver<Outcome>,
+    deadline: std::time::Duration,
+) -> bool {
+    let waited = tokio::time::timeout(deadline, rx.wait_for(|o| *o != Outcome::Pending)).await;
+    matches!(
+        waited.map(|r| r.map(|o| *o)),
+        Ok(Ok(Outcome::Stored) | Err(_))
+    )
 }
 
 fn unreachable_variants() {
@@ -166,7 +173,7 @@ fn usable(
 fn answer(res: &CachedResponse, conditions: &HeaderMap, now: SystemTime) -> Response {
     let mut headers = res.headers.clone();
     // In place: the stored headers hold an `Age` already, so the map does not grow.
-    headers.insert(header::AGE, HeaderValue::from(res.age(now).as_secs()));
+    headers.insert(header::AGE, age_value(res.age(now).as_secs()));
     if res.status == StatusCode::OK
         && !conditions.is_empty()
         && CONDITIONS.iter().any(|h| conditions.contains_key(h))
@@ -193,6 +200,20 @@ fn answer(res: &CachedResponse, conditions: &HeaderMap, now: SystemTime) -> Resp
     *out.status_mut() = res.status;
     *out.headers_mut() = headers;
     out
+}
+
+/// An `Age` value; the first hundred seconds, where most hits fall, without an allocation.
+fn age_value(secs: u64) -> HeaderValue {
+    const ONES: &str = "0123456789";
+    const TENS: &str = "1011121314151617181920212223242526272829303132333435363738394041424344\
+        4546474849505152535455565758596061626364656667686970717273747576777879808182838485868788\
+        8990919293949596979899";
+    let text = match usize::try_from(secs) {
+        Ok(n @ 0..10) => &ONES[n..=n],
+        Ok(n @ 10..100) => &TENS[2 * (n - 10)..2 * (n - 10) + 2],
+        _ => return HeaderValue::from(secs),
+    };
+    HeaderValue::from_static(text)
 }
 
 /// What came of asking the handler.
@@ -467,4 +488,14 @@ async fn invalidate<S: CacheStore>(c: &CacheLayer<S>, req: Request, next: Next) 
         c.store.remove_prefix(&key::of_path(&path)).await;
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn age_values_read_as_their_number() {
+        for secs in (0..=150).chain([86_400, u64::MAX]) {
+            assert_eq!(super::age_value(secs).to_str().unwrap(), secs.to_string());
+        }
+    }
 }
