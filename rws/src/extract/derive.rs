@@ -215,11 +215,7 @@ pub async fn whole_body_with_files<T: DeserializeOwned + Send>(
 
 #[cfg(feature = "multipart")]
 fn is_multipart(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("multipart/form-data"))
+    crate::media_type::is(headers, "multipart/form-data")
 }
 
 const ACCEPTED: &str = if cfg!(feature = "multipart") {

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -39,14 +38,7 @@ impl<T> std::ops::Deref for Form<T> {
 
 /// Whether the `Content-Type` is `application/x-www-form-urlencoded`.
 pub(super) fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
+    crate::media_type::is(headers, "application/x-www-form-urlencoded")
 }
 
 impl<T: DeserializeOwned + Send> FromRequest for Form<T> {

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use http::header::CONTENT_TYPE;
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -50,16 +49,7 @@ impl<T> std::ops::DerefMut for Json<T> {
 
 /// Whether the `Content-Type` is `application/json` or `application/<anything>+json`.
 pub(super) fn is_json(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let essence = ct.split(';').next().unwrap_or_default().trim();
-    let Some((kind, sub)) = essence.split_once('/') else {
-        return false;
-    };
-    kind.eq_ignore_ascii_case("application")
-        && (sub.eq_ignore_ascii_case("json")
-            || sub.len() > 5 && sub[sub.len() - 5..].eq_ignore_ascii_case("+json"))
+    crate::media_type::of(headers).is_some_and(crate::media_type::is_json)
 }
 
 impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
@@ -214,7 +204,7 @@ mod tests {
     fn recognises_json_media_types() {
         let check = |ct: &str| {
             let mut h = HeaderMap::new();
-            h.insert(CONTENT_TYPE, ct.parse().unwrap());
+            h.insert(http::header::CONTENT_TYPE, ct.parse().unwrap());
             is_json(&h)
         };
         assert!(check("application/json"));

@@ -168,12 +168,7 @@ fn compressible(content_type: Option<&HeaderValue>, event_streams: bool) -> bool
     let Some(ct) = content_type.and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = crate::media_type::essence(ct).to_ascii_lowercase();
     if essence == "text/event-stream" {
         return event_streams;
     }

@@ -1,6 +1,6 @@
 //! CSRF protection by double submit: a random token in a cookie, echoed by every unsafe request.
 
-use http::header::{CONTENT_TYPE, HeaderName};
+use http::header::HeaderName;
 use http::request::Parts;
 use http::{Method, StatusCode};
 use http_body_util::BodyExt;
@@ -107,16 +107,7 @@ impl CsrfLayer {
             let token = value.to_str().ok().map(str::to_owned);
             return Ok((token, req));
         }
-        let form = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(';').next().is_some_and(|m| {
-                    m.trim()
-                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-                })
-            });
+        let form = crate::media_type::is(req.headers(), "application/x-www-form-urlencoded");
         if !form {
             return Ok((None, req));
         }

@@ -90,8 +90,7 @@ fn boundary(headers: &HeaderMap) -> Result<String, MultipartError> {
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .ok_or(MultipartError::NotMultipart)?;
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    if !essence.eq_ignore_ascii_case("multipart/form-data") {
+    if !crate::media_type::essence(value).eq_ignore_ascii_case("multipart/form-data") {
         return Err(MultipartError::NotMultipart);
     }
     multer::parse_boundary(value).map_err(|_| MultipartError::NoBoundary)

@@ -74,7 +74,7 @@ impl FileRules {
         if self.any_type() {
             return Ok(());
         }
-        let declared = declared.map(|d| d.split(';').next().unwrap_or_default().trim());
+        let declared = declared.map(crate::media_type::essence);
         let refuse = |found: &str| MultipartError::FileType {
             field: field.to_owned(),
             found: found.to_owned(),
