@@ -30,6 +30,8 @@ mod tree;
 use std::fmt;
 
 pub(crate) use methods::{Resolution, RouteTable};
+#[cfg(any(feature = "fs", feature = "mcp"))]
+pub(crate) use params::SEGMENT;
 pub use params::{DecodeError, Params};
 pub(crate) use params::{Ranges, decode};
 pub(crate) use rws_pattern::Pattern;

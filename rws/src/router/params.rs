@@ -121,6 +121,29 @@ impl std::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// What a path segment escapes when rws writes one (a listing's link, a tool call's path, a
+/// file resource's URI): controls, space, `%`, `/` and the characters URIs or HTML quote or
+/// delimit with; what [`decode`] undoes.
+#[cfg(any(feature = "fs", feature = "mcp"))]
+pub(crate) const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'\'');
+
 /// Percent-decodes `raw`, borrowing when there is nothing to decode.
 pub(crate) fn decode(raw: &str) -> Result<Cow<'_, str>, DecodeError> {
     if !raw.as_bytes().contains(&b'%') {
