@@ -10,7 +10,7 @@
 //! a hint that lists fewer types.
 
 /// Every feature of `rws` (checked against its Cargo.toml below).
-const FEATURES: [&str; 20] = [
+const FEATURES: [&str; 21] = [
     "logging",
     "validate",
     "fs",
@@ -31,6 +31,7 @@ const FEATURES: [&str; 20] = [
     "acme",
     "multipart",
     "typed-header",
+    "mcp",
 ];
 
 /// Whether every feature of `rws` is on, the set the `.stderr` files were recorded with.
@@ -55,6 +56,7 @@ const RECORDED_FEATURES: bool = cfg!(all(
     feature = "acme",
     feature = "multipart",
     feature = "typed-header",
+    feature = "mcp",
 ));
 
 #[test]
@@ -69,6 +71,7 @@ fn ui() {
     t.compile_fail("../ui-tests/route/fail/*.rs");
     t.compile_fail("../ui-tests/from_request/fail/*.rs");
     t.compile_fail("../ui-tests/validate/fail/*.rs");
+    t.compile_fail("../ui-tests/mcp/fail/*.rs");
 }
 
 /// A feature added to Cargo.toml joins the list above, or the ui cases would run (and their

@@ -28,6 +28,18 @@ use proc_macro::TokenStream;
 ///
 /// The function stays as written and callable; the macro adds one `inventory` registration and
 /// compile-time checks that point at the offending argument or return type.
+///
+/// With `mcp` (or `mcp = "tool_name"`, and rws's `mcp` feature), the route is also an MCP tool
+/// named after the function: its input schema merges the route's `Path`, `Query` and `Json`
+/// types (each must derive `schemars::JsonSchema`; a compile error at the argument otherwise),
+/// its description is the function's doc comment, and a call becomes the route's own request
+/// (through the app's middleware in front of `/mcp`), so the handler sees what HTTP gives it.
+///
+/// ```text
+/// /// Reads one user.
+/// #[route(GET, "/users/:id", mcp)]
+/// async fn get_user(Path(id): Path<u64>, Query(view): Query<View>) -> Json<User> { … }
+/// ```
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
     route::expand_with(None, args.into(), item.into()).into()

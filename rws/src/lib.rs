@@ -63,6 +63,10 @@ mod media_type;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
+
+#[cfg(feature = "mcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
+pub mod mcp;
 pub mod middleware;
 #[cfg(feature = "otel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
@@ -75,6 +79,8 @@ mod redis_link;
 pub mod reload;
 pub mod response;
 pub mod router;
+#[cfg(feature = "mcp")]
+mod schema;
 #[cfg(any(feature = "cookies", feature = "auth"))]
 mod secret;
 pub mod server;
@@ -110,6 +116,26 @@ pub use rws_derive::FromRequest;
 pub use rws_derive::Validate;
 pub use rws_macros::{delete, get, head, main, options, patch, post, put, route};
 
+/// `#[route(…, mcp)]`'s tool registration, expanded only with the `mcp` feature.
+#[cfg(feature = "mcp")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rws_mcp_route {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// `#[route(…, mcp)]` without the `mcp` feature: an error that says so.
+#[cfg(not(feature = "mcp"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __rws_mcp_route {
+    ($($item:tt)*) => {
+        ::core::compile_error!(
+            "`#[route(…, mcp)]` needs rws's `mcp` feature: `rws = { version = \"…\", features = [\"mcp\"] }`"
+        );
+    };
+}
+
 /// What the macros' generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
@@ -117,6 +143,15 @@ pub mod __private {
     pub use crate::extract::derive;
     pub use crate::extract::{FromRequest, FromRequestParts};
     pub use inventory;
+
+    /// `#[route(…, mcp)]`'s helpers.
+    #[cfg(feature = "mcp")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
+    pub mod mcp {
+        pub use crate::mcp::route::{
+            Described, Fallback, HasSchema, McpRouteDef, NeedsSchema, Probe, RouteSchema,
+        };
+    }
     #[cfg(feature = "validate")]
     #[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
     pub use validator;
@@ -213,7 +248,8 @@ pub mod prelude {
     feature = "ws",
     feature = "sessions",
     feature = "auth",
-    feature = "multipart"
+    feature = "multipart",
+    feature = "mcp"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

@@ -2,6 +2,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod bin;
+#[cfg(feature = "auth")]
+pub mod jwt;
 pub mod nginx;
 pub mod pebble;
 pub mod redis;

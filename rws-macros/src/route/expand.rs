@@ -41,8 +41,11 @@ pub(crate) fn expand(route: &RouteArgs, checked: &Checked<'_>, func: &ItemFn) ->
         ReturnType::Default => quote!(),
     };
 
+    let mcp = mcp_tool(route, checked, func);
+
     quote! {
         #func
+        #mcp
 
         #[allow(non_snake_case, clippy::all, clippy::pedantic)]
         const _: () = {
@@ -72,5 +75,72 @@ pub(crate) fn expand(route: &RouteArgs, checked: &Checked<'_>, func: &ItemFn) ->
                 )
             }
         };
+    }
+}
+
+/// With `mcp`: the route's MCP tool, its input schema merged from the arguments' (each probed
+/// at its own span, so a `Path`, `Query` or `Json` type without a schema is an error there),
+/// its description the function's doc comment.
+fn mcp_tool(route: &RouteArgs, checked: &Checked<'_>, func: &ItemFn) -> TokenStream {
+    let Some(mcp) = &route.mcp else {
+        return quote!();
+    };
+    let ident = &func.sig.ident;
+    let path = &route.path;
+    let tool = match &mcp.name {
+        Some(name) => quote!(#name),
+        None => quote!(::core::stringify!(#ident)),
+    };
+    let Some((method, _)) = route.methods.first() else {
+        return quote!();
+    };
+    let doc: Vec<String> = func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let doc = doc.join("\n").trim().to_owned();
+    let skip = usize::from(checked.request_first);
+    let probes = checked.args.iter().skip(skip).map(|ty| {
+        quote_spanned!(ty.span()=> (&&::rws::__private::mcp::Probe::<#ty>::new()).describe(&mut schema);)
+    });
+    let span = mcp.span;
+    // Through rws's own macro, which says which feature is missing instead of expanding.
+    quote_spanned! {span=>
+        ::rws::__rws_mcp_route! {
+        #[allow(non_snake_case, clippy::all, clippy::pedantic)]
+        const _: () = {
+            fn __rws_mcp_schema() -> ::rws::__private::mcp::RouteSchema {
+                #[allow(unused_imports)]
+                use ::rws::__private::mcp::{Described as _, Fallback as _, NeedsSchema as _};
+                let mut schema = ::rws::__private::mcp::RouteSchema::new(#path);
+                #(#probes)*
+                schema
+            }
+            fn __rws_mcp_make() -> ::rws::__private::MacroEndpoint {
+                ::rws::__private::MacroEndpoint::new(#ident)
+            }
+            ::rws::__private::inventory::submit! {
+                ::rws::__private::mcp::McpRouteDef::new(
+                    #tool,
+                    #doc,
+                    #method,
+                    #path,
+                    __rws_mcp_schema,
+                    __rws_mcp_make,
+                )
+            }
+        };
+        }
     }
 }

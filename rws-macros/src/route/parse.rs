@@ -1,4 +1,4 @@
-//! Parsing `#[route(GET | HEAD, "/path", name = "…")]` and the shortcuts' `("/path")`.
+//! Parsing `#[route(GET | HEAD, "/path", name = "…", mcp)]` and the shortcuts' `("/path")`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
@@ -10,6 +10,14 @@ pub(crate) struct RouteArgs {
     pub(crate) methods: Vec<(String, Span)>,
     pub(crate) path: LitStr,
     pub(crate) name: Option<LitStr>,
+    /// `mcp` (the tool is named after the function) or `mcp = "tool_name"`.
+    pub(crate) mcp: Option<Mcp>,
+}
+
+/// The route is also an MCP tool.
+pub(crate) struct Mcp {
+    pub(crate) name: Option<LitStr>,
+    pub(crate) span: Span,
 }
 
 impl RouteArgs {
@@ -66,16 +74,33 @@ impl RouteArgs {
         }
         let path: LitStr = input.parse()?;
         let mut name = None;
+        let mut mcp: Option<Mcp> = None;
         while input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
                 break;
             }
             let key: Ident = input.parse()?;
+            if key == "mcp" {
+                if mcp.is_some() {
+                    return Err(syn::Error::new(key.span(), "`mcp` is given twice"));
+                }
+                let tool = if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    Some(input.parse::<LitStr>()?)
+                } else {
+                    None
+                };
+                mcp = Some(Mcp {
+                    name: tool,
+                    span: key.span(),
+                });
+                continue;
+            }
             if key != "name" {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown route option `{key}`; expected `name = \"…\"`"),
+                    format!("unknown route option `{key}`; expected `name = \"…\"` or `mcp`"),
                 ));
             }
             input.parse::<Token![=]>()?;
@@ -91,6 +116,7 @@ impl RouteArgs {
             methods,
             path,
             name,
+            mcp,
         })
     }
 }

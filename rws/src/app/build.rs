@@ -58,6 +58,8 @@ pub(super) fn build(app: App) -> Result<AppService, BuildError> {
         nested_fallbacks,
         body_limit,
         mut problems,
+        #[cfg(feature = "mcp")]
+            mcp: _,
     } = app;
     let mut routes = if macro_routes {
         registry::routes()

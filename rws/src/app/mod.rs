@@ -47,7 +47,7 @@ use crate::state::{Requirements, StateMap};
 pub struct App {
     // Whether `#[route]` handlers join this app when it is built (`App::new`), or not
     // (`App::empty`). Only the app that is built looks: nested and merged apps never add them twice.
-    macro_routes: bool,
+    pub(crate) macro_routes: bool,
     routes: Vec<Route>,
     middleware: Vec<SharedWrap>,
     state: StateMap,
@@ -57,6 +57,9 @@ pub struct App {
     body_limit: Option<usize>,
     // Problems found while assembling (two fallbacks merged, a bad nest prefix), reported by build().
     problems: Vec<String>,
+    // MCP tools, mounted as routes when the app is built.
+    #[cfg(feature = "mcp")]
+    pub(crate) mcp: Option<Box<crate::mcp::registry::Registry>>,
 }
 
 /// One route as the app holds it until it is built.
@@ -194,6 +197,8 @@ impl App {
             nested_fallbacks: Vec::new(),
             body_limit: None,
             problems: Vec::new(),
+            #[cfg(feature = "mcp")]
+            mcp: None,
         }
     }
 
@@ -382,7 +387,7 @@ impl App {
     }
 
     /// Records a problem for [`App::build`] to report.
-    #[cfg_attr(not(feature = "fs"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "fs", feature = "mcp")), allow(dead_code))]
     pub(crate) fn problem(mut self, problem: String) -> Self {
         self.problems.push(problem);
         self
@@ -398,8 +403,16 @@ impl App {
             nested_fallbacks,
             body_limit,
             problems,
+            #[cfg(feature = "mcp")]
+            mcp,
         } = app;
         self.problems.extend(problems);
+        #[cfg(feature = "mcp")]
+        if let Some(mcp) = mcp {
+            self.mcp
+                .get_or_insert_with(Box::default)
+                .absorb(*mcp, &wraps);
+        }
         self.state.fill_from(state);
         for mut route in routes {
             route.pattern = match (prefix, route.pattern.as_str()) {
@@ -458,6 +471,9 @@ impl App {
     /// Builds the service, or reports every problem at once: malformed patterns, conflicting
     /// routes (with both locations), routes needing state the app lacks.
     pub fn build(self) -> Result<AppService, BuildError> {
+        #[cfg(feature = "mcp")]
+        return build::build(self.mount_mcp());
+        #[cfg(not(feature = "mcp"))]
         build::build(self)
     }
 

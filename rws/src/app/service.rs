@@ -92,6 +92,20 @@ impl AppService {
         }
     }
 
+    /// What a request of this app carries for its extractors (state, body limit), for a
+    /// handler called outside HTTP (MCP over stdio).
+    #[cfg(feature = "mcp")]
+    pub(crate) fn context(&self) -> RequestContext {
+        let shared = self.current();
+        RequestContext {
+            state: Arc::clone(&shared.state),
+            connection: None,
+            body_limit: shared.body_limit,
+            route: None,
+            routed: None,
+        }
+    }
+
     /// A copy of the service that tells handlers which connection requests came on (the
     /// `ConnectionInfo` extractor). A server calls this once per accepted connection.
     #[must_use]

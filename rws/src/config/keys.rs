@@ -119,6 +119,9 @@ keys! {
     "telemetry.service_name" Text "the service.name of exported spans (OTEL_SERVICE_NAME wins) [rws]",
     "telemetry.exclude" List "paths left untraced, e.g. /healthz, /readyz",
     "proxy" Tables "[[proxy]] tables: path, upstreams, weights, strategy, hash_key, health_check, health_interval, health_timeout, connect_timeout, response_timeout, idle_timeout, max_fails, fail_timeout, retries, strip_prefix, rewrite_host, http2, ca_root, via",
+    "mcp.enabled" Bool "serve the root's files as MCP resources at mcp.path [false]",
+    "mcp.path" Text "where the MCP endpoint is [/mcp]",
+    "mcp.allowed_hosts" List "names the MCP endpoint answers to besides loopback, e.g. example.com",
     "telemetry.trace_id_header" Text "response header echoing the trace id, e.g. x-trace-id; empty: none",
 }
 

@@ -97,6 +97,8 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     /// `[[proxy]]` tables: path prefixes served by upstreams.
     pub proxy: Vec<ProxyConfig>,
+    /// The MCP endpoint: the root's files as resources for AI agents.
+    pub mcp: McpConfig,
 }
 
 impl Default for Config {
@@ -125,6 +127,7 @@ impl Default for Config {
             telemetry: TelemetryConfig::default(),
             log: LogConfig::default(),
             proxy: Vec::new(),
+            mcp: McpConfig::default(),
         }
     }
 }
@@ -395,6 +398,31 @@ impl Default for LogConfig {
         LogConfig {
             level: "info".to_owned(),
             access: AccessLogFormat::Common,
+        }
+    }
+}
+
+/// `[mcp]`: an MCP endpoint (Streamable HTTP) offering the files under `root` as `file:///…`
+/// resources, for AI agents and tool-callers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct McpConfig {
+    /// Whether the endpoint is served.
+    pub enabled: bool,
+    /// Where (`/mcp`).
+    pub path: String,
+    /// The names it answers to in `Host` and `Origin` besides loopback (`example.com`), for a
+    /// deployment reached by name.
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for McpConfig {
+    fn default() -> Self {
+        McpConfig {
+            enabled: false,
+            path: "/mcp".to_owned(),
+            allowed_hosts: Vec::new(),
         }
     }
 }

@@ -46,6 +46,18 @@ pub(super) fn validate(config: &Config, origin: impl Fn(&str) -> Origin) -> Vec<
         );
     }
     acme(config, &mut problem);
+    if config.mcp.enabled && !config.mcp.path.starts_with('/') {
+        problem(
+            "mcp.path",
+            format!("{:?} does not start with `/`", config.mcp.path),
+        );
+    }
+    if config.mcp.enabled && config.root.is_none() {
+        problem(
+            "mcp.enabled",
+            "offers the root's files, which needs `root`".into(),
+        );
+    }
     let header = &config.telemetry.trace_id_header;
     if !header.is_empty() && HeaderName::from_bytes(header.as_bytes()).is_err() {
         problem(

@@ -32,7 +32,7 @@ mod csrf;
 mod decompression;
 mod from_fn;
 mod ip_filter;
-mod layered;
+pub(crate) mod layered;
 mod next;
 pub mod rate_limit;
 mod request_id;

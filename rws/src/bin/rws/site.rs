@@ -57,6 +57,15 @@ pub(crate) fn app(
             })
         }
     };
+    if config.mcp.enabled
+        && let Some(root) = &config.root
+    {
+        let loopback = ["localhost", "127.0.0.1", "::1"].map(str::to_owned);
+        app = app
+            .mcp_files(root)
+            .mcp_path(&config.mcp.path)
+            .mcp_allowed_hosts(loopback.into_iter().chain(config.mcp.allowed_hosts.clone()));
+    }
     if !config.trusted_proxies.is_empty() {
         app = app.trusted_proxies(config.trusted_proxies.iter().map(String::as_str));
     }
