@@ -23,7 +23,8 @@ use super::histogram::AtomicHistogram as Histogram;
 use super::{Metrics, method_index, method_label};
 use crate::body::{Body, BoxError};
 use crate::context::RouteObserver;
-use crate::extract::MatchedPath;
+use crate::extract::{MatchedPath, RoutedPath};
+use crate::handler::{BoxFuture, Endpoint, Erased};
 use crate::middleware::{Middleware, Next};
 use crate::{Request, Response};
 
@@ -251,54 +252,103 @@ impl MetricsLayer {
 }
 
 impl Middleware for MetricsLayer {
-    // Not an `async fn`: the request is handed on before the returned future exists, so that
-    // future holds no `Request` and stays small enough for the allocator's fast path when
-    // boxed.
     fn handle(&self, mut req: Request, next: Next) -> impl Future<Output = Response> + Send {
+        let pending = Pending::start(&self.metrics, &mut req);
+        let handled = next.run(req);
+        async move { pending.finish(handled.await) }
+    }
+
+    fn __link(this: &Arc<Self>, next: &Endpoint) -> Option<Endpoint> {
+        Some(Endpoint::new(Link {
+            metrics: this.metrics.clone(),
+            next: next.clone(),
+        }))
+    }
+}
+
+/// The layer's own link: what it measures before the handler is done with the request, then
+/// a box holding only that and the handler's future (no request moved twice).
+struct Link {
+    metrics: Metrics,
+    next: Endpoint,
+}
+
+impl Erased for Link {
+    fn call(&self, mut req: Request) -> BoxFuture {
+        let pending = Pending::start(&self.metrics, &mut req);
+        let handled = self.next.call(req);
+        Box::pin(async move { pending.finish(handled.await) })
+    }
+}
+
+/// One request, between its arrival and its response.
+struct Pending {
+    metrics: Metrics,
+    started: Instant,
+    index: usize,
+    routed: RoutedPath,
+    // Whether this layer is the request's observer (a second metrics layer is not).
+    mine: bool,
+    read: Read,
+}
+
+impl Pending {
+    fn start(metrics: &Metrics, req: &mut Request) -> Self {
         let started = Instant::now();
-        let routes = &self.metrics.inner.routes;
         let index = method_index(req.method());
-        let routed = MatchedPath::after_routing(&mut req);
-        let observer: Arc<dyn RouteObserver> = routes.clone();
+        let routed = MatchedPath::after_routing(req);
+        let observer: Arc<dyn RouteObserver> = metrics.inner.routes.clone();
         // A second metrics layer on the same request leaves the gauge to the first.
         let mine = routed.0.watch(observer, index);
         if mine && let Some(path) = routed.0.path.get() {
             // Wrapped around a route, not the app: the request is routed already.
             routed.0.matched(&Arc::clone(path));
         }
-        let read = count_request_body(&mut req);
-        let handled = next.run(req);
-        async move {
-            let res = handled.await;
-            let elapsed = started.elapsed().as_secs_f64();
-            // The series the router's call resolved (and whose gauge went up), else resolved
-            // now: a request that never reached the router, or a second metrics layer.
-            let observed = if mine { routed.0.take_note() } else { None };
-            let resolved;
-            let series: &Series = match observed
-                .as_deref()
-                .and_then(|note| note.downcast_ref::<Series>())
-            {
-                Some(series) => {
-                    series.in_flight.dec();
-                    series
-                }
-                None => {
-                    resolved = routes.series(index, routed.0.path.get());
-                    &resolved
-                }
-            };
-            let status = res.status().as_u16();
-            self.metrics.count(index, status);
-            routes.count(series, status);
-            series.duration.observe(elapsed);
-            let request_bytes = match read {
-                Read::Known(n) => n,
-                Read::Counted(count) => count.load(Ordering::Relaxed),
-            };
-            series.request_size.observe(bytes(request_bytes));
-            count_response_body(res, &series.response_size)
+        let read = count_request_body(req);
+        Pending {
+            metrics: metrics.clone(),
+            started,
+            index,
+            routed,
+            mine,
+            read,
         }
+    }
+
+    fn finish(self, res: Response) -> Response {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let routes = &self.metrics.inner.routes;
+        // The series the router's call resolved (and whose gauge went up), else resolved
+        // now: a request that never reached the router, or a second metrics layer.
+        let observed = if self.mine {
+            self.routed.0.take_note()
+        } else {
+            None
+        };
+        let resolved;
+        let series: &Series = match observed
+            .as_deref()
+            .and_then(|note| note.downcast_ref::<Series>())
+        {
+            Some(series) => {
+                series.in_flight.dec();
+                series
+            }
+            None => {
+                resolved = routes.series(self.index, self.routed.0.path.get());
+                &resolved
+            }
+        };
+        let status = res.status().as_u16();
+        self.metrics.count(self.index, status);
+        routes.count(series, status);
+        series.duration.observe(elapsed);
+        let request_bytes = match self.read {
+            Read::Known(n) => n,
+            Read::Counted(count) => count.load(Ordering::Relaxed),
+        };
+        series.request_size.observe(bytes(request_bytes));
+        count_response_body(res, &series.response_size)
     }
 }
 
