@@ -72,6 +72,7 @@ impl<T: ToolArgs> ToolArgs for crate::middleware::layered::WithMiddleware<T> {
     }
 }
 
+// As many arguments as a handler takes (`handler/impls.rs`): every handler can be a tool.
 macro_rules! impl_tool_args {
     ($($ty:ident),+) => {
         impl<M, $($ty: ToolArg,)+> ToolArgs for (M, $($ty,)+) {
@@ -90,6 +91,18 @@ impl_tool_args!(T1, T2, T3, T4, T5);
 impl_tool_args!(T1, T2, T3, T4, T5, T6);
 impl_tool_args!(T1, T2, T3, T4, T5, T6, T7);
 impl_tool_args!(T1, T2, T3, T4, T5, T6, T7, T8);
+impl_tool_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9);
+impl_tool_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
+impl_tool_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
+impl_tool_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
+impl_tool_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
+impl_tool_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
+impl_tool_args!(
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
+);
+impl_tool_args!(
+    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16
+);
 
 /// A tool as the server lists and calls it.
 #[derive(Clone)]
@@ -181,5 +194,51 @@ impl ToolDef {
         } else {
             CallToolResult::success(vec![ContentBlock::text(text)])
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ToolArgs;
+    use crate::extract::{Json, State};
+    use crate::handler::Handler;
+
+    fn schema_of<T: ToolArgs, H: Handler<T>>(_: H) -> serde_json::Map<String, serde_json::Value> {
+        T::input_schema()
+    }
+
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Input {
+        #[allow(dead_code)]
+        text: String,
+    }
+
+    #[test]
+    fn a_handler_with_sixteen_arguments_is_a_tool_with_its_input_s_schema() {
+        type S = State<()>;
+        #[allow(clippy::too_many_arguments)]
+        async fn many(
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: S,
+            _: Json<Input>,
+        ) -> &'static str {
+            "ok"
+        }
+        let schema = schema_of(many);
+        assert_eq!(schema["type"], "object");
+        assert!(schema["properties"].get("text").is_some(), "{schema:?}");
     }
 }
